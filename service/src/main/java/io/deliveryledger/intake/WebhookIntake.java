@@ -1,0 +1,138 @@
+package io.deliveryledger.intake;
+
+import com.codahale.metrics.Meter;
+import com.codahale.metrics.MetricRegistry;
+import io.deliveryledger.event.LedgerRecord;
+import io.deliveryledger.event.LedgerRecordCodec;
+import io.deliveryledger.event.RejectedRequest;
+import io.deliveryledger.journal.Journal;
+import io.deliveryledger.journal.JournalFullException;
+import io.deliveryledger.twilio.ParsedWebhook;
+import io.deliveryledger.twilio.TwilioSignatureVerifier;
+import io.deliveryledger.twilio.TwilioSignatureVerifier.SignatureCheck;
+import io.deliveryledger.twilio.WebhookParser;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The first stage of the data path: signature check, then parsing, then the journal. A webhook is
+ * answered as accepted only once its record is on disk; what happens next is the batch writer's job.
+ */
+public final class WebhookIntake
+{
+    private static final Logger log = LoggerFactory.getLogger(WebhookIntake.class);
+
+    private final TwilioSignatureVerifier signatureVerifier;
+    private final WebhookParser parser;
+    private final Journal journal;
+    private final LedgerRecordCodec codec;
+    private final Duration appendTimeout;
+    private final Duration retryAfter;
+    private final Clock clock;
+    private final MetricRegistry metrics;
+    private final Meter accepted;
+
+    public WebhookIntake(TwilioSignatureVerifier signatureVerifier, WebhookParser parser, Journal journal, LedgerRecordCodec codec, Duration appendTimeout, Duration retryAfter, Clock clock, MetricRegistry metrics)
+    {
+        this.signatureVerifier = requireNonNull(signatureVerifier, "signatureVerifier is null");
+        this.parser = requireNonNull(parser, "parser is null");
+        this.journal = requireNonNull(journal, "journal is null");
+        this.codec = requireNonNull(codec, "codec is null");
+        this.appendTimeout = requireNonNull(appendTimeout, "appendTimeout is null");
+        this.retryAfter = requireNonNull(retryAfter, "retryAfter is null");
+        this.clock = requireNonNull(clock, "clock is null");
+        this.metrics = requireNonNull(metrics, "metrics is null");
+        this.accepted = metrics.meter("intake.accepted");
+    }
+
+    public IntakeResult receive(Webhook webhook)
+    {
+        Instant receivedAt = clock.instant();
+        Optional<String> accountSid = Optional.ofNullable(webhook.parameters().get("AccountSid"));
+        SignatureCheck signature = signatureVerifier.verify(webhook.signedUrl(), webhook.signedParameters(), accountSid, webhook.signature());
+        switch (signature) {
+            case VALID -> {}
+            case MISSING -> {
+                return forbidden(signature, "Missing X-Twilio-Signature header");
+            }
+            case UNKNOWN_ACCOUNT -> {
+                return forbidden(signature, "No auth token is configured for AccountSid '" + accountSid.orElse("") + "'");
+            }
+            case INVALID -> {
+                return forbidden(signature, "X-Twilio-Signature does not match " + webhook.signedUrl() + " and the request's parameters");
+            }
+        }
+        ParsedWebhook parsed = switch (webhook.kind()) {
+            case STATUS_CALLBACK -> parser.parseStatusCallback(webhook.parameters(), webhook.tags(), receivedAt, webhook.idempotencyToken());
+            case INBOUND_MESSAGE -> parser.parseInboundMessage(webhook.parameters(), webhook.tags(), receivedAt, webhook.idempotencyToken());
+        };
+        if (parsed instanceof ParsedWebhook.Rejected rejected) {
+            return reject(webhook, receivedAt, rejected);
+        }
+        return store(((ParsedWebhook.Accepted) parsed).event());
+    }
+
+    private IntakeResult store(LedgerRecord record)
+    {
+        try {
+            journal.append(codec.encode(record)).get(appendTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            accepted.mark();
+            return new IntakeResult.Accepted();
+        }
+        catch (JournalFullException e) {
+            metrics.meter("intake.unavailable.journal-full").mark();
+            return new IntakeResult.Unavailable(e.getMessage(), retryAfter);
+        }
+        catch (ExecutionException | TimeoutException e) {
+            metrics.meter("intake.unavailable.journal-write").mark();
+            log.error("Journal write failed; answering 503", e);
+            return new IntakeResult.Unavailable("Journal write failed: " + e, retryAfter);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return new IntakeResult.Unavailable("Interrupted while writing the journal", retryAfter);
+        }
+    }
+
+    private IntakeResult reject(Webhook webhook, Instant receivedAt, ParsedWebhook.Rejected rejected)
+    {
+        metrics.meter("intake.rejected." + rejected.reason().columnValue()).mark();
+        RejectedRequest record = new RejectedRequest(
+                receivedAt,
+                webhook.kind().endpoint(),
+                rejected.reason().columnValue(),
+                rejected.message(),
+                webhook.parameters().getOrDefault("AccountSid", ""),
+                webhook.parameters().getOrDefault("MessageSid", ""),
+                webhook.signedUrl(),
+                webhook.parameters());
+        try {
+            journal.append(codec.encode(record)).get(appendTimeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        catch (JournalFullException | ExecutionException | TimeoutException e) {
+            // The caller still learns why its request is wrong; only the audit row is missing.
+            log.warn("Could not record rejected request ({}): {}", rejected.reason().columnValue(), e.toString());
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        return new IntakeResult.Malformed(rejected.message());
+    }
+
+    private IntakeResult forbidden(SignatureCheck check, String message)
+    {
+        metrics.meter("intake.forbidden." + check.name().toLowerCase(Locale.ROOT).replace('_', '-')).mark();
+        return new IntakeResult.Forbidden(message);
+    }
+}
