@@ -15,6 +15,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -124,6 +125,10 @@ public final class Journal
         FileLock lock;
         try {
             lock = lockChannel.tryLock();
+        }
+        catch (OverlappingFileLockException e) {
+            // Already open in this JVM.
+            lock = null;
         }
         catch (IOException | RuntimeException e) {
             lockChannel.close();

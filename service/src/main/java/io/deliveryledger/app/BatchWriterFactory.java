@@ -1,0 +1,73 @@
+package io.deliveryledger.app;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.deliveryledger.sink.BatchPolicy;
+import io.dropwizard.util.DataSize;
+import io.dropwizard.util.Duration;
+import io.dropwizard.validation.MinDuration;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.NotNull;
+
+import java.util.concurrent.TimeUnit;
+
+/**
+ * Batch limits in the spirit of ClickHouse's advice (thousands of rows per insert, about one insert a
+ * second under load): a batch goes when it has {@code maxRows} rows, {@code maxBytes}, or is {@code maxAge} old.
+ */
+public final class BatchWriterFactory
+{
+    @Min(1)
+    @Max(1_000_000)
+    private int maxRows = 20_000;
+
+    @NotNull
+    private DataSize maxBytes = DataSize.mebibytes(32);
+
+    @NotNull
+    @MinDuration(value = 1, unit = TimeUnit.MILLISECONDS)
+    private Duration maxAge = Duration.seconds(1);
+
+    @NotNull
+    @MinDuration(value = 1, unit = TimeUnit.MILLISECONDS)
+    private Duration initialBackoff = Duration.milliseconds(500);
+
+    @NotNull
+    @MinDuration(value = 1, unit = TimeUnit.MILLISECONDS)
+    private Duration maxBackoff = Duration.seconds(30);
+
+    @JsonProperty
+    public void setMaxRows(int maxRows)
+    {
+        this.maxRows = maxRows;
+    }
+
+    @JsonProperty
+    public void setMaxBytes(DataSize maxBytes)
+    {
+        this.maxBytes = maxBytes;
+    }
+
+    @JsonProperty
+    public void setMaxAge(Duration maxAge)
+    {
+        this.maxAge = maxAge;
+    }
+
+    @JsonProperty
+    public void setInitialBackoff(Duration initialBackoff)
+    {
+        this.initialBackoff = initialBackoff;
+    }
+
+    @JsonProperty
+    public void setMaxBackoff(Duration maxBackoff)
+    {
+        this.maxBackoff = maxBackoff;
+    }
+
+    public BatchPolicy policy()
+    {
+        return new BatchPolicy(maxRows, maxBytes.toBytes(), maxAge.toJavaDuration(), initialBackoff.toJavaDuration(), maxBackoff.toJavaDuration());
+    }
+}

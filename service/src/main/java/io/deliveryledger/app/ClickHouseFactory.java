@@ -1,0 +1,93 @@
+package io.deliveryledger.app;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import jakarta.validation.constraints.NotEmpty;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
+import io.deliveryledger.schema.SchemaMigrator;
+import org.jdbi.v3.core.Jdbi;
+
+import java.util.Properties;
+
+/**
+ * Where ClickHouse is: an HTTP URL (a ClickHouse server, or the local engine of
+ * {@code scripts/clickhouse-local}), credentials and the ledger's database.
+ */
+public final class ClickHouseFactory
+{
+    @NotEmpty
+    @Pattern(regexp = "^https?://[^/?#]+/?$", message = "must be http(s)://host:port")
+    private String url = "http://127.0.0.1:8123";
+
+    @NotNull
+    private String user = "default";
+
+    @NotNull
+    private String password = "";
+
+    @NotEmpty
+    @Pattern(regexp = "^[A-Za-z_][A-Za-z0-9_]*$", message = "must be a plain identifier")
+    private String database = "ledger";
+
+    @JsonProperty
+    public String getUrl()
+    {
+        return url;
+    }
+
+    @JsonProperty
+    public void setUrl(String url)
+    {
+        this.url = url;
+    }
+
+    @JsonProperty
+    public void setUser(String user)
+    {
+        this.user = user;
+    }
+
+    @JsonProperty
+    public void setPassword(String password)
+    {
+        this.password = password;
+    }
+
+    @JsonProperty
+    public String getDatabase()
+    {
+        return database;
+    }
+
+    @JsonProperty
+    public void setDatabase(String database)
+    {
+        this.database = database;
+    }
+
+    /** Connects to the ledger's database. */
+    public Jdbi buildDatabaseJdbi()
+    {
+        return Jdbi.create(jdbcUrl(database), properties());
+    }
+
+    public SchemaMigrator buildMigrator()
+    {
+        // The server-level connection uses "default", which always exists, to create the ledger's database.
+        return new SchemaMigrator(Jdbi.create(jdbcUrl("default"), properties()), buildDatabaseJdbi(), database);
+    }
+
+    private String jdbcUrl(String databaseName)
+    {
+        String base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+        return "jdbc:clickhouse:" + base + "/" + databaseName;
+    }
+
+    private Properties properties()
+    {
+        Properties properties = new Properties();
+        properties.setProperty("user", user);
+        properties.setProperty("password", password);
+        return properties;
+    }
+}

@@ -1,0 +1,98 @@
+package io.deliveryledger.app;
+
+import io.deliveryledger.event.LedgerRecordCodec;
+import io.deliveryledger.health.ClickHouseHealthCheck;
+import io.deliveryledger.health.DiskSpaceHealthCheck;
+import io.deliveryledger.health.JournalHealthCheck;
+import io.deliveryledger.intake.InboundMessageResource;
+import io.deliveryledger.intake.StatusCallbackResource;
+import io.deliveryledger.intake.WebhookIntake;
+import io.deliveryledger.intake.WebhookRequestReader;
+import io.deliveryledger.journal.Journal;
+import io.deliveryledger.sink.BatchWriter;
+import io.deliveryledger.twilio.WebhookParser;
+import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
+import io.dropwizard.configuration.SubstitutingSourceProvider;
+import io.dropwizard.core.Application;
+import io.dropwizard.core.setup.Bootstrap;
+import io.dropwizard.core.setup.Environment;
+import io.dropwizard.lifecycle.AutoCloseableManager;
+import io.dropwizard.lifecycle.Managed;
+import org.jdbi.v3.core.Jdbi;
+
+import java.time.Clock;
+
+/**
+ * Wires the data path: Twilio webhook → {@link WebhookIntake} (signature, parsing) → {@link Journal}
+ * (fsync, then 200) → {@link BatchWriter} → ClickHouse.
+ */
+public final class DeliveryLedgerApplication
+        extends Application<DeliveryLedgerConfiguration>
+{
+    public static void main(String[] args)
+            throws Exception
+    {
+        new DeliveryLedgerApplication().run(args);
+    }
+
+    @Override
+    public String getName()
+    {
+        return "delivery-ledger";
+    }
+
+    @Override
+    public void initialize(Bootstrap<DeliveryLedgerConfiguration> bootstrap)
+    {
+        // ${NAME:-default} in config.yml reads the environment; an unset variable without default is an error.
+        bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(true)));
+        bootstrap.addCommand(new MigrateCommand());
+    }
+
+    @Override
+    public void run(DeliveryLedgerConfiguration configuration, Environment environment)
+            throws Exception
+    {
+        Clock clock = Clock.systemUTC();
+        LedgerRecordCodec codec = new LedgerRecordCodec();
+
+        Journal journal = configuration.getJournal().open(environment.metrics());
+        environment.lifecycle().manage(new AutoCloseableManager(journal));
+
+        ClickHouseFactory clickhouse = configuration.getClickhouse();
+        Jdbi jdbi = clickhouse.buildDatabaseJdbi();
+        BatchWriter batchWriter = new BatchWriter(journal, codec, clickhouse.buildMigrator(), jdbi, configuration.getBatchWriter().policy(), clock, environment.metrics());
+        environment.lifecycle().manage(new Managed()
+        {
+            @Override
+            public void start()
+            {
+                batchWriter.start();
+            }
+
+            @Override
+            public void stop()
+                    throws InterruptedException
+            {
+                batchWriter.stop();
+            }
+        });
+
+        WebhookIntake intake = new WebhookIntake(
+                configuration.getTwilio().buildSignatureVerifier(),
+                new WebhookParser(),
+                journal,
+                codec,
+                configuration.getJournal().appendTimeout(),
+                configuration.getJournal().retryAfter(),
+                clock,
+                environment.metrics());
+        WebhookRequestReader requestReader = new WebhookRequestReader(configuration.getTwilio().publicBaseUrl());
+        environment.jersey().register(new StatusCallbackResource(requestReader, intake));
+        environment.jersey().register(new InboundMessageResource(requestReader, intake));
+
+        environment.healthChecks().register("clickhouse", new ClickHouseHealthCheck(jdbi));
+        environment.healthChecks().register("journal", new JournalHealthCheck(journal, batchWriter));
+        environment.healthChecks().register("disk", new DiskSpaceHealthCheck(journal.directory(), configuration.getJournal().minFreeSpaceBytes()));
+    }
+}

@@ -1,0 +1,74 @@
+package io.deliveryledger.app;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import io.dropwizard.core.Configuration;
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotNull;
+
+public final class DeliveryLedgerConfiguration
+        extends Configuration
+{
+    @Valid
+    @NotNull
+    private TwilioFactory twilio = new TwilioFactory();
+
+    @Valid
+    @NotNull
+    private ClickHouseFactory clickhouse = new ClickHouseFactory();
+
+    @Valid
+    @NotNull
+    private JournalFactory journal = new JournalFactory();
+
+    @Valid
+    @NotNull
+    private BatchWriterFactory batchWriter = new BatchWriterFactory();
+
+    @JsonProperty
+    public TwilioFactory getTwilio()
+    {
+        return twilio;
+    }
+
+    @JsonProperty
+    public void setTwilio(TwilioFactory twilio)
+    {
+        this.twilio = twilio;
+    }
+
+    @JsonProperty
+    public ClickHouseFactory getClickhouse()
+    {
+        return clickhouse;
+    }
+
+    @JsonProperty
+    public void setClickhouse(ClickHouseFactory clickhouse)
+    {
+        this.clickhouse = clickhouse;
+    }
+
+    @JsonProperty
+    public JournalFactory getJournal()
+    {
+        return journal;
+    }
+
+    @JsonProperty
+    public void setJournal(JournalFactory journal)
+    {
+        this.journal = journal;
+    }
+
+    @JsonProperty
+    public BatchWriterFactory getBatchWriter()
+    {
+        return batchWriter;
+    }
+
+    @JsonProperty
+    public void setBatchWriter(BatchWriterFactory batchWriter)
+    {
+        this.batchWriter = batchWriter;
+    }
+}

@@ -1,0 +1,105 @@
+package io.deliveryledger.schema;
+
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Set;
+import java.util.regex.Pattern;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Applies the versioned schema migrations in {@code schema/} to the ledger's database. Each statement
+ * is idempotent ({@code IF NOT EXISTS}), so a run interrupted half-way is finished by the next one;
+ * a migration is recorded in {@code schema_migrations} only after all its statements succeeded.
+ */
+public final class SchemaMigrator
+{
+    private static final Logger log = LoggerFactory.getLogger(SchemaMigrator.class);
+    private static final Pattern STATEMENT_END = Pattern.compile(";\\s*(\\n|$)");
+    private static final List<Migration> MIGRATIONS = List.of(
+            new Migration(1, "initial", "schema/V001__initial.sql"));
+
+    private final Jdbi server;
+    private final Jdbi database;
+    private final String databaseName;
+
+    /**
+     * @param server connects without a default database, to create it
+     * @param database connects to {@code databaseName}
+     */
+    public SchemaMigrator(Jdbi server, Jdbi database, String databaseName)
+    {
+        this.server = requireNonNull(server, "server is null");
+        this.database = requireNonNull(database, "database is null");
+        this.databaseName = requireNonNull(databaseName, "databaseName is null");
+    }
+
+    /** Applies the migrations not yet applied; returns how many were applied. */
+    public int migrate()
+    {
+        server.useHandle(handle -> handle.execute("CREATE DATABASE IF NOT EXISTS `" + databaseName.replace("`", "") + "`"));
+        database.useHandle(handle -> handle.execute("""
+                CREATE TABLE IF NOT EXISTS schema_migrations
+                (
+                    version UInt32,
+                    name String,
+                    applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
+                )
+                ENGINE = ReplacingMergeTree
+                ORDER BY version"""));
+        Set<Integer> applied = database.withHandle(handle -> Set.copyOf(handle.createQuery("SELECT version FROM schema_migrations").mapTo(Integer.class).list()));
+        int count = 0;
+        for (Migration migration : MIGRATIONS) {
+            if (applied.contains(migration.version())) {
+                continue;
+            }
+            log.info("Applying schema migration {} ({}) to database {}", migration.version(), migration.name(), databaseName);
+            database.useHandle(handle -> {
+                for (String statement : statements(migration.resource())) {
+                    handle.execute(statement);
+                }
+                handle.createUpdate("INSERT INTO schema_migrations (version, name) VALUES (:version, :name)")
+                        .bind("version", migration.version())
+                        .bind("name", migration.name())
+                        .execute();
+            });
+            count++;
+        }
+        return count;
+    }
+
+    public int latestVersion()
+    {
+        return MIGRATIONS.get(MIGRATIONS.size() - 1).version();
+    }
+
+    static List<String> statements(String resource)
+    {
+        try (InputStream input = SchemaMigrator.class.getClassLoader().getResourceAsStream(resource)) {
+            if (input == null) {
+                throw new IllegalStateException("Schema migration " + resource + " is missing from the classpath");
+            }
+            String sql = new String(input.readAllBytes(), StandardCharsets.UTF_8);
+            String withoutComments = Arrays.stream(sql.split("\n"))
+                    .filter(line -> !line.stripLeading().startsWith("--"))
+                    .reduce("", (text, line) -> text + line + "\n");
+            return Arrays.stream(STATEMENT_END.split(withoutComments))
+                    .map(String::strip)
+                    .filter(statement -> !statement.isEmpty())
+                    .toList();
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException("Cannot read schema migration " + resource, e);
+        }
+    }
+
+    private record Migration(int version, String name, String resource) {}
+}

@@ -1,0 +1,50 @@
+package io.deliveryledger.sink;
+
+import io.deliveryledger.event.RejectedRequest;
+import io.deliveryledger.event.StatusEvent;
+import io.deliveryledger.journal.JournalMark;
+
+import java.util.List;
+import java.util.UUID;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Journal records from {@code firstPosition} through {@code last}, decoded. It is acknowledged in the
+ * journal only after ClickHouse confirmed every row of it.
+ */
+record Batch(UUID journalId, long firstPosition, JournalMark last, List<Positioned<StatusEvent>> events, List<Positioned<RejectedRequest>> rejectedRequests)
+{
+    Batch
+    {
+        requireNonNull(journalId, "journalId is null");
+        requireNonNull(last, "last is null");
+        if (firstPosition > last.position()) {
+            throw new IllegalArgumentException("positions out of order: " + firstPosition + " > " + last.position());
+        }
+        events = List.copyOf(events);
+        rejectedRequests = List.copyOf(rejectedRequests);
+    }
+
+    int size()
+    {
+        return events.size() + rejectedRequests.size();
+    }
+
+    /**
+     * The same for every attempt to insert this batch into {@code table}, and never reused by another
+     * batch: ClickHouse drops a block whose token it has seen, so a retry after a lost answer stores nothing twice.
+     */
+    String deduplicationToken(String table)
+    {
+        return journalId + ":" + firstPosition + "-" + last.position() + ":" + table;
+    }
+
+    record Positioned<T>(long position, T record)
+    {
+        Positioned
+        {
+            requireNonNull(record, "record is null");
+        }
+    }
+}

@@ -1,0 +1,29 @@
+package io.deliveryledger.sink;
+
+import java.time.Duration;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * When a batch is sent (whichever limit is reached first) and how failed inserts back off.
+ *
+ * @param maxAge how long the first record of a batch waits for others; bounds the delay to ClickHouse
+ */
+public record BatchPolicy(int maxRows, long maxBytes, Duration maxAge, Duration initialBackoff, Duration maxBackoff)
+{
+    public BatchPolicy
+    {
+        requireNonNull(maxAge, "maxAge is null");
+        requireNonNull(initialBackoff, "initialBackoff is null");
+        requireNonNull(maxBackoff, "maxBackoff is null");
+        if (maxRows < 1 || maxBytes < 1) {
+            throw new IllegalArgumentException("maxRows and maxBytes must be positive");
+        }
+        if (maxAge.isNegative() || maxAge.isZero() || initialBackoff.isNegative() || initialBackoff.isZero()) {
+            throw new IllegalArgumentException("maxAge and initialBackoff must be positive");
+        }
+        if (maxBackoff.compareTo(initialBackoff) < 0) {
+            throw new IllegalArgumentException("maxBackoff must not be shorter than initialBackoff");
+        }
+    }
+}

@@ -1,0 +1,259 @@
+package io.deliveryledger.sink;
+
+import com.codahale.metrics.Histogram;
+import com.codahale.metrics.Meter;
+import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Timer;
+import io.deliveryledger.event.LedgerRecord;
+import io.deliveryledger.event.LedgerRecordCodec;
+import io.deliveryledger.event.RejectedRequest;
+import io.deliveryledger.event.StatusEvent;
+import io.deliveryledger.journal.Journal;
+import io.deliveryledger.journal.JournalReader;
+import io.deliveryledger.journal.JournalRecord;
+import io.deliveryledger.schema.SchemaMigrator;
+import io.deliveryledger.sink.Batch.Positioned;
+import io.github.resilience4j.core.IntervalFunction;
+import org.jdbi.v3.core.Jdbi;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The second stage of the data path: reads the journal, gathers batches bounded by rows, bytes and
+ * age, inserts them into ClickHouse and acknowledges them in the journal once ClickHouse confirmed.
+ * A failed insert is retried with exponential backoff for as long as it takes: the journal holds the
+ * records meanwhile, so nothing is dropped; while ClickHouse is down the journal grows up to its cap.
+ */
+public final class BatchWriter
+{
+    private static final Logger log = LoggerFactory.getLogger(BatchWriter.class);
+
+    private final Journal journal;
+    private final LedgerRecordCodec codec;
+    private final SchemaMigrator migrator;
+    private final ClickHouseInserter inserter;
+    private final BatchPolicy policy;
+    private final IntervalFunction backoff;
+    private final Clock clock;
+
+    private final Histogram batchRows;
+    private final Timer insertLatency;
+    private final Meter insertedRows;
+    private final Meter duplicatesSkipped;
+    private final Meter insertFailures;
+
+    private final CountDownLatch stopped = new CountDownLatch(1);
+    private volatile boolean running;
+    private volatile Thread thread;
+    private volatile Optional<Instant> lastInsertAt = Optional.empty();
+    private volatile Optional<String> lastFailure = Optional.empty();
+    private volatile int consecutiveFailures;
+
+    public BatchWriter(Journal journal, LedgerRecordCodec codec, SchemaMigrator migrator, Jdbi jdbi, BatchPolicy policy, Clock clock, MetricRegistry metrics)
+    {
+        this.journal = requireNonNull(journal, "journal is null");
+        this.codec = requireNonNull(codec, "codec is null");
+        this.migrator = requireNonNull(migrator, "migrator is null");
+        this.inserter = new ClickHouseInserter(requireNonNull(jdbi, "jdbi is null"));
+        this.policy = requireNonNull(policy, "policy is null");
+        this.backoff = IntervalFunction.ofExponentialRandomBackoff(policy.initialBackoff(), 2.0, 0.5, policy.maxBackoff());
+        this.clock = requireNonNull(clock, "clock is null");
+        this.batchRows = metrics.histogram("sink.batch-rows");
+        this.insertLatency = metrics.timer("sink.insert-latency");
+        this.insertedRows = metrics.meter("sink.inserted-rows");
+        this.duplicatesSkipped = metrics.meter("sink.duplicates-skipped");
+        this.insertFailures = metrics.meter("sink.insert-failures");
+    }
+
+    public synchronized void start()
+    {
+        if (thread != null) {
+            return;
+        }
+        running = true;
+        thread = new Thread(this::run, "clickhouse-batch-writer");
+        thread.start();
+    }
+
+    /** Stops after the batch in flight; unacknowledged records stay in the journal for the next start. Idempotent. */
+    public synchronized void stop()
+            throws InterruptedException
+    {
+        if (thread == null) {
+            return;
+        }
+        running = false;
+        thread.interrupt();
+        if (!stopped.await(30, TimeUnit.SECONDS)) {
+            log.warn("Batch writer did not stop within 30 s");
+        }
+    }
+
+    public Optional<Instant> lastInsertAt()
+    {
+        return lastInsertAt;
+    }
+
+    /** The last insert error while inserts keep failing; empty once one succeeds. */
+    public Optional<String> failure()
+    {
+        return consecutiveFailures == 0 ? Optional.empty() : lastFailure;
+    }
+
+    private void run()
+    {
+        try (JournalReader reader = journal.openReader()) {
+            retryUntilDone("apply schema migrations", () -> {
+                migrator.migrate();
+                return null;
+            });
+            while (running) {
+                Optional<Batch> batch = nextBatch(reader);
+                if (batch.isEmpty()) {
+                    continue;
+                }
+                Integer skipped = retryUntilDone("insert journal positions " + batch.get().firstPosition() + "-" + batch.get().last().position(), () -> {
+                    try (Timer.Context ignored = insertLatency.time()) {
+                        return inserter.insert(batch.get());
+                    }
+                });
+                if (skipped == null) {
+                    return;
+                }
+                journal.acknowledge(batch.get().last());
+                batchRows.update(batch.get().size());
+                insertedRows.mark(batch.get().size() - skipped);
+                duplicatesSkipped.mark(skipped);
+                lastInsertAt = Optional.of(clock.instant());
+            }
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        catch (IOException | RuntimeException e) {
+            // The journal itself failed: nothing more can be read safely. The health check reports it.
+            lastFailure = Optional.of("Batch writer stopped: " + e);
+            consecutiveFailures = Integer.MAX_VALUE;
+            log.error("Batch writer stopped: journal unreadable", e);
+        }
+        finally {
+            stopped.countDown();
+        }
+    }
+
+    private Optional<Batch> nextBatch(JournalReader reader)
+            throws IOException, InterruptedException
+    {
+        List<JournalRecord> records = new ArrayList<>();
+        long bytes = 0;
+        long firstReadAt = 0;
+        while (running && records.size() < policy.maxRows() && bytes < policy.maxBytes()) {
+            Duration wait = records.isEmpty()
+                    ? Duration.ofMillis(200)
+                    : policy.maxAge().minusNanos(System.nanoTime() - firstReadAt);
+            if (!records.isEmpty() && (wait.isNegative() || wait.isZero())) {
+                break;
+            }
+            List<JournalRecord> read = reader.read(policy.maxRows() - records.size(), policy.maxBytes() - bytes, wait);
+            if (read.isEmpty()) {
+                if (records.isEmpty()) {
+                    return Optional.empty();
+                }
+                continue;
+            }
+            if (records.isEmpty()) {
+                firstReadAt = System.nanoTime();
+            }
+            records.addAll(read);
+            bytes += read.stream().mapToLong(record -> record.payload().length).sum();
+        }
+        if (records.isEmpty()) {
+            return Optional.empty();
+        }
+        return Optional.of(decode(records));
+    }
+
+    private Batch decode(List<JournalRecord> records)
+    {
+        List<Positioned<StatusEvent>> events = new ArrayList<>();
+        List<Positioned<RejectedRequest>> rejected = new ArrayList<>();
+        for (JournalRecord record : records) {
+            LedgerRecord decoded = decodeOrQuarantine(record);
+            if (decoded instanceof StatusEvent event) {
+                events.add(new Positioned<>(record.position(), event));
+            }
+            else {
+                rejected.add(new Positioned<>(record.position(), (RejectedRequest) decoded));
+            }
+        }
+        return new Batch(journal.id(), records.get(0).position(), records.get(records.size() - 1).mark(), events, rejected);
+    }
+
+    /**
+     * A record that passed its checksum but can't be decoded (written by an incompatible version) is
+     * stored as a rejected request with its raw text rather than dropped.
+     */
+    private LedgerRecord decodeOrQuarantine(JournalRecord record)
+    {
+        try {
+            return codec.decode(record.payload());
+        }
+        catch (IOException | RuntimeException e) {
+            log.error("Journal record {} cannot be decoded; storing it in rejected_requests", record.position(), e);
+            return new RejectedRequest(clock.instant(), "journal", "undecodable_journal_record", e.getMessage() == null ? e.toString() : e.getMessage(),
+                    "", "", "", Map.of("payload", new String(record.payload(), StandardCharsets.UTF_8)));
+        }
+    }
+
+    /** Runs {@code action} until it succeeds; null when the writer was stopped first. */
+    private <T> T retryUntilDone(String what, Supplier<T> action)
+            throws InterruptedException
+    {
+        for (int attempt = 1; running; attempt++) {
+            try {
+                T result = action.get();
+                if (consecutiveFailures > 0) {
+                    log.info("ClickHouse recovered: {} succeeded after {} failed attempts", what, consecutiveFailures);
+                }
+                consecutiveFailures = 0;
+                return result;
+            }
+            catch (RuntimeException e) {
+                consecutiveFailures = attempt;
+                lastFailure = Optional.of(what + " failed: " + rootMessage(e));
+                insertFailures.mark();
+                long delay = backoff.apply(Math.min(attempt, 30));
+                // Log the first failures in full, then quietly: an outage can last hours.
+                if (attempt <= 3 || attempt % 20 == 0) {
+                    log.warn("{} failed (attempt {}), retrying in {} ms: {}", what, attempt, delay, rootMessage(e));
+                }
+                Thread.sleep(delay);
+            }
+        }
+        return null;
+    }
+
+    private static String rootMessage(Throwable throwable)
+    {
+        Throwable root = throwable;
+        while (root.getCause() != null && root.getCause() != root) {
+            root = root.getCause();
+        }
+        return root.getClass().getSimpleName() + ": " + root.getMessage();
+    }
+}

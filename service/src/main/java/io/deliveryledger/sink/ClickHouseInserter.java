@@ -1,0 +1,125 @@
+package io.deliveryledger.sink;
+
+import io.deliveryledger.event.RejectedRequest;
+import io.deliveryledger.event.StatusEvent;
+import io.deliveryledger.sink.Batch.Positioned;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.PreparedBatch;
+
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Writes one batch into ClickHouse: status events into {@code status_events} (whose materialized
+ * views maintain the per-message state) and rejected requests into {@code rejected_requests}.
+ *
+ * <p>Events already stored are skipped: the same callback twice, a Twilio retry, or a batch replayed
+ * from the journal after a crash all carry an event id ClickHouse has seen. Each insert also carries a
+ * deduplication token derived from the journal positions, so an insert whose answer was lost and that
+ * is sent again is stored once.
+ */
+final class ClickHouseInserter
+{
+    static final String EVENTS_TABLE = "status_events";
+    static final String REJECTED_TABLE = "rejected_requests";
+
+    private static final String INSERT_EVENT = """
+            INSERT INTO status_events (event_id, received_at, event_time, source, direction, account_sid, message_sid,
+                messaging_service_sid, status, status_rank, error_code, from_address, to_address, api_version,
+                idempotency_token, journal_position, tags, parameters)
+            SETTINGS insert_deduplication_token = '%s'
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+    private static final String INSERT_REJECTED = """
+            INSERT INTO rejected_requests (received_at, endpoint, reason, detail, account_sid, message_sid, url, journal_position, parameters)
+            SETTINGS insert_deduplication_token = '%s'
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+
+    private final Jdbi jdbi;
+
+    ClickHouseInserter(Jdbi jdbi)
+    {
+        this.jdbi = requireNonNull(jdbi, "jdbi is null");
+    }
+
+    /** Inserts the batch; returns the number of events skipped as already stored. */
+    int insert(Batch batch)
+    {
+        return jdbi.withHandle(handle -> {
+            List<Positioned<StatusEvent>> fresh = withoutStoredEvents(handle, batch.events());
+            if (!fresh.isEmpty()) {
+                PreparedBatch insert = handle.prepareBatch(INSERT_EVENT.formatted(batch.deduplicationToken(EVENTS_TABLE)));
+                for (Positioned<StatusEvent> positioned : fresh) {
+                    StatusEvent event = positioned.record();
+                    insert.add(
+                            event.eventId(),
+                            Timestamp.from(event.receivedAt()),
+                            Timestamp.from(event.eventTime()),
+                            event.source().columnValue(),
+                            event.direction(),
+                            event.accountSid(),
+                            event.messageSid(),
+                            event.messagingServiceSid().orElse(""),
+                            event.status().wireName(),
+                            event.status().rank(),
+                            event.errorCode().isPresent() ? event.errorCode().getAsInt() : null,
+                            event.from(),
+                            event.to(),
+                            event.apiVersion().orElse(""),
+                            event.idempotencyToken().orElse(""),
+                            positioned.position(),
+                            event.tags(),
+                            event.parameters());
+                }
+                insert.execute();
+            }
+            if (!batch.rejectedRequests().isEmpty()) {
+                PreparedBatch insert = handle.prepareBatch(INSERT_REJECTED.formatted(batch.deduplicationToken(REJECTED_TABLE)));
+                for (Positioned<RejectedRequest> positioned : batch.rejectedRequests()) {
+                    RejectedRequest rejected = positioned.record();
+                    insert.add(
+                            Timestamp.from(rejected.receivedAt()),
+                            rejected.endpoint(),
+                            rejected.reason(),
+                            rejected.detail(),
+                            rejected.accountSid(),
+                            rejected.messageSid(),
+                            rejected.url(),
+                            positioned.position(),
+                            rejected.parameters());
+                }
+                insert.execute();
+            }
+            return batch.events().size() - fresh.size();
+        });
+    }
+
+    /** Drops duplicates within the batch and events whose id ClickHouse already has. */
+    private static List<Positioned<StatusEvent>> withoutStoredEvents(Handle handle, List<Positioned<StatusEvent>> events)
+    {
+        Map<String, Positioned<StatusEvent>> byId = new LinkedHashMap<>();
+        Set<String> messageSids = new HashSet<>();
+        for (Positioned<StatusEvent> positioned : events) {
+            byId.putIfAbsent(positioned.record().eventId(), positioned);
+            messageSids.add(positioned.record().messageSid());
+        }
+        if (byId.isEmpty()) {
+            return List.of();
+        }
+        // The message SID leads the sort key, so this reads only the granules of the batch's messages.
+        List<String> stored = handle.createQuery("SELECT DISTINCT event_id FROM status_events WHERE message_sid IN (<messageSids>) AND event_id IN (<eventIds>)")
+                .bindList("messageSids", new ArrayList<>(messageSids))
+                .bindList("eventIds", new ArrayList<>(byId.keySet()))
+                .mapTo(String.class)
+                .list();
+        stored.forEach(byId::remove);
+        return List.copyOf(byId.values());
+    }
+}
