@@ -29,6 +29,12 @@ public final class ClickHouseFactory
     @Pattern(regexp = "^[A-Za-z_][A-Za-z0-9_]*$", message = "must be a plain identifier")
     private String database = "ledger";
 
+    /**
+     * ClickHouse's native LZ4 framing of requests and responses. Worth it over a network; the local
+     * engine does not implement it, so the default configuration turns it off.
+     */
+    private boolean compress = true;
+
     @JsonProperty
     public String getUrl()
     {
@@ -44,13 +50,14 @@ public final class ClickHouseFactory
     @JsonProperty
     public void setUser(String user)
     {
-        this.user = user;
+        this.user = user == null ? "default" : user;
     }
 
     @JsonProperty
     public void setPassword(String password)
     {
-        this.password = password;
+        // An empty environment variable reads as null in YAML.
+        this.password = password == null ? "" : password;
     }
 
     @JsonProperty
@@ -63,6 +70,12 @@ public final class ClickHouseFactory
     public void setDatabase(String database)
     {
         this.database = database;
+    }
+
+    @JsonProperty
+    public void setCompress(boolean compress)
+    {
+        this.compress = compress;
     }
 
     /** Connects to the ledger's database. */
@@ -80,7 +93,7 @@ public final class ClickHouseFactory
     private String jdbcUrl(String databaseName)
     {
         String base = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
-        return "jdbc:clickhouse:" + base + "/" + databaseName;
+        return "jdbc:clickhouse:" + base + "/" + databaseName + (compress ? "" : "?compress=0");
     }
 
     private Properties properties()

@@ -5,6 +5,7 @@ import io.deliveryledger.event.StatusEvent;
 import io.deliveryledger.sink.Batch.Positioned;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.argument.Argument;
 import org.jdbi.v3.core.statement.PreparedBatch;
 
 import java.sql.Timestamp;
@@ -75,8 +76,8 @@ final class ClickHouseInserter
                             event.apiVersion().orElse(""),
                             event.idempotencyToken().orElse(""),
                             positioned.position(),
-                            event.tags(),
-                            event.parameters());
+                            mapArgument(event.tags()),
+                            mapArgument(event.parameters()));
                 }
                 insert.execute();
             }
@@ -93,12 +94,18 @@ final class ClickHouseInserter
                             rejected.messageSid(),
                             rejected.url(),
                             positioned.position(),
-                            rejected.parameters());
+                            mapArgument(rejected.parameters()));
                 }
                 insert.execute();
             }
             return batch.events().size() - fresh.size();
         });
+    }
+
+    /** Jdbi has no mapping for a Map; the driver takes one as a ClickHouse Map(String, String). */
+    private static Argument mapArgument(Map<String, String> map)
+    {
+        return (position, statement, context) -> statement.setObject(position, map);
     }
 
     /** Drops duplicates within the batch and events whose id ClickHouse already has. */
