@@ -1,0 +1,288 @@
+package io.deliveryledger.intake;
+
+import io.deliveryledger.testing.StatusCallbacks;
+import io.deliveryledger.testing.TestingClickHouseEngine;
+import io.deliveryledger.testing.TestingLedger;
+import io.deliveryledger.testing.WebhookClient;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+import static io.deliveryledger.testing.TestingLedger.FIRST_ACCOUNT;
+import static io.deliveryledger.testing.TestingLedger.FIRST_TOKEN;
+import static io.deliveryledger.testing.TestingLedger.SECOND_ACCOUNT;
+import static io.deliveryledger.testing.TestingLedger.SECOND_NEW_TOKEN;
+import static io.deliveryledger.testing.TestingLedger.SECOND_OLD_TOKEN;
+import static org.assertj.core.api.Assertions.assertThat;
+
+/** Real HTTP with real signatures into the running service, checked in a real ClickHouse engine. */
+final class WebhookIntakeIntegrationTest
+{
+    @TempDir
+    static Path directory;
+
+    private static TestingClickHouseEngine engine;
+    private static TestingLedger ledger;
+    private static WebhookClient client;
+
+    @BeforeAll
+    static void start()
+            throws Exception
+    {
+        engine = new TestingClickHouseEngine(directory.resolve("clickhouse"));
+        engine.start();
+        ledger = new TestingLedger(engine, directory.resolve("journal")).start();
+        client = ledger.client();
+    }
+
+    @AfterAll
+    static void stop()
+    {
+        if (ledger != null) {
+            ledger.close();
+        }
+        if (engine != null) {
+            engine.close();
+        }
+    }
+
+    @Test
+    void signedCallbackIsStoredWithUnknownParametersAndTags()
+            throws Exception
+    {
+        String sid = StatusCallbacks.messageSid();
+        String service = StatusCallbacks.messagingServiceSid();
+        Map<String, String> callback = new HashMap<>(StatusCallbacks.callback(FIRST_ACCOUNT, sid, "sent"));
+        callback.put("MessagingServiceSid", service);
+        callback.put("ChannelPrefix", "sms");
+        callback.put("BrandNewTwilioParameter", "surprise");
+        Instant before = Instant.now();
+
+        HttpResponse<String> response = client.post("/twilio/status?campaign=spring&customer=42", callback, FIRST_TOKEN, Optional.of("idem-1"));
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.body()).isEmpty();
+        ledger.awaitStored(sid);
+        Map<String, Object> event = ledger.clickhouse().withHandle(handle -> handle.createQuery("""
+                        SELECT status, status_rank, source, direction, account_sid, messaging_service_sid, from_address, to_address,
+                               idempotency_token, tags['campaign'] AS campaign, tags['customer'] AS customer,
+                               parameters['BrandNewTwilioParameter'] AS unknown, length(parameters) AS parameter_count, received_at
+                        FROM status_events WHERE message_sid = :sid""")
+                .bind("sid", sid).mapToMap().one());
+        assertThat(event).containsEntry("status", "sent")
+                .containsEntry("source", "callback")
+                .containsEntry("direction", "outbound")
+                .containsEntry("account_sid", FIRST_ACCOUNT)
+                .containsEntry("messaging_service_sid", service)
+                .containsEntry("from_address", "+15017122661")
+                .containsEntry("to_address", "+15558675310")
+                .containsEntry("idempotency_token", "idem-1")
+                .containsEntry("campaign", "spring")
+                .containsEntry("customer", "42")
+                .containsEntry("unknown", "surprise");
+        assertThat(((Number) event.get("parameter_count")).intValue()).isEqualTo(callback.size());
+
+        Map<String, Object> state = messageStatus(sid);
+        assertThat(state).containsEntry("status", "sent")
+                .containsEntry("account_sid", FIRST_ACCOUNT)
+                .containsEntry("messaging_service_sid", service);
+        assertThat(state).containsEntry("sources", "callback");
+        assertThat(((Number) state.get("event_count")).longValue()).isEqualTo(1);
+        assertThat(((Number) state.get("first_event_at")).longValue()).isBetween(before.toEpochMilli(), Instant.now().toEpochMilli());
+    }
+
+    @Test
+    void currentStatusFollowsPrecedenceNotArrivalOrder()
+            throws Exception
+    {
+        String sid = StatusCallbacks.messageSid();
+        for (String status : List.of("delivered", "sent", "queued")) {
+            assertThat(client.post("/twilio/status", StatusCallbacks.callback(FIRST_ACCOUNT, sid, status), FIRST_TOKEN, Optional.empty()).statusCode()).isEqualTo(200);
+        }
+        String sentinel = sendSentinel();
+        ledger.awaitStored(sentinel);
+
+        Map<String, Object> state = messageStatus(sid);
+        assertThat(state).containsEntry("status", "delivered");
+        assertThat(((Number) state.get("event_count")).longValue()).isEqualTo(3);
+        assertThat(((Number) state.get("last_event_at")).longValue()).isGreaterThan(((Number) state.get("first_event_at")).longValue());
+    }
+
+    @Test
+    void duplicatesAndTwilioRetriesAreStoredOnce()
+            throws Exception
+    {
+        String duplicated = StatusCallbacks.messageSid();
+        String retried = StatusCallbacks.messageSid();
+        Map<String, String> duplicate = StatusCallbacks.callback(FIRST_ACCOUNT, duplicated, "delivered");
+        Map<String, String> retry = StatusCallbacks.callback(FIRST_ACCOUNT, retried, "undelivered");
+
+        // Twice in quick succession (likely one batch), then again after the first copies are stored.
+        assertThat(client.post("/twilio/status", duplicate, FIRST_TOKEN, Optional.empty()).statusCode()).isEqualTo(200);
+        assertThat(client.post("/twilio/status", duplicate, FIRST_TOKEN, Optional.empty()).statusCode()).isEqualTo(200);
+        assertThat(client.post("/twilio/status", retry, FIRST_TOKEN, Optional.of("retry-token")).statusCode()).isEqualTo(200);
+        ledger.awaitStored(retried);
+        assertThat(client.post("/twilio/status", duplicate, FIRST_TOKEN, Optional.empty()).statusCode()).isEqualTo(200);
+        assertThat(client.post("/twilio/status", retry, FIRST_TOKEN, Optional.of("retry-token")).statusCode()).isEqualTo(200);
+        ledger.awaitStored(sendSentinel());
+
+        for (String sid : List.of(duplicated, retried)) {
+            assertThat(ledger.count("SELECT count() FROM status_events WHERE message_sid = :sid", Map.of("sid", sid))).as(sid).isEqualTo(1);
+            assertThat(((Number) messageStatus(sid).get("event_count")).longValue()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void wrongOrMissingSignatureIsForbiddenAndNotStored()
+            throws Exception
+    {
+        String sid = StatusCallbacks.messageSid();
+        Map<String, String> callback = StatusCallbacks.callback(FIRST_ACCOUNT, sid, "sent");
+
+        HttpResponse<String> wrongToken = client.post("/twilio/status", callback, "not-the-token", Optional.empty());
+        assertThat(wrongToken.statusCode()).isEqualTo(403);
+        assertThat(wrongToken.body()).contains("X-Twilio-Signature does not match");
+        // Signed for another URL: the tags are part of what Twilio signs.
+        String otherUrlSignature = new io.deliveryledger.testing.TwilioSigner(FIRST_TOKEN).sign("http://localhost/twilio/status?campaign=a", callback);
+        assertThat(client.postSigned("/twilio/status?campaign=b", callback, otherUrlSignature, Optional.empty()).statusCode()).isEqualTo(403);
+        HttpResponse<String> missing = client.postSigned("/twilio/status", callback, "", Optional.empty());
+        assertThat(missing.statusCode()).isEqualTo(403);
+        assertThat(missing.body()).contains("Missing X-Twilio-Signature");
+        Map<String, String> unknownAccount = StatusCallbacks.callback("AC" + "9".repeat(32), sid, "sent");
+        assertThat(client.post("/twilio/status", unknownAccount, FIRST_TOKEN, Optional.empty()).body()).contains("No auth token is configured for AccountSid");
+
+        ledger.awaitStored(sendSentinel());
+        assertThat(ledger.count("SELECT count() FROM status_events WHERE message_sid = :sid", Map.of("sid", sid))).isZero();
+        assertThat(ledger.count("SELECT count() FROM rejected_requests WHERE message_sid = :sid", Map.of("sid", sid))).isZero();
+        assertThat(metric("intake.forbidden.invalid")).isGreaterThanOrEqualTo(2);
+        assertThat(metric("intake.forbidden.missing")).isGreaterThanOrEqualTo(1);
+    }
+
+    @Test
+    void signedButMalformedCallbacksAreRefusedAndRecorded()
+            throws Exception
+    {
+        String badSid = "SM-not-a-sid-" + System.nanoTime();
+        String unknownStatusSid = StatusCallbacks.messageSid();
+        String badErrorSid = StatusCallbacks.messageSid();
+        Map<String, String> badSidCallback = new HashMap<>(StatusCallbacks.callback(FIRST_ACCOUNT, badSid, "sent"));
+        Map<String, String> unknownStatus = new HashMap<>(StatusCallbacks.callback(FIRST_ACCOUNT, unknownStatusSid, "sent"));
+        unknownStatus.put("MessageStatus", "teleported");
+        Map<String, String> badErrorCode = new HashMap<>(StatusCallbacks.callback(FIRST_ACCOUNT, badErrorSid, "failed"));
+        badErrorCode.put("ErrorCode", "30003x");
+
+        HttpResponse<String> first = client.post("/twilio/status", badSidCallback, FIRST_TOKEN, Optional.empty());
+        HttpResponse<String> second = client.post("/twilio/status", unknownStatus, FIRST_TOKEN, Optional.empty());
+        HttpResponse<String> third = client.post("/twilio/status", badErrorCode, FIRST_TOKEN, Optional.empty());
+
+        assertThat(first.statusCode()).isEqualTo(400);
+        assertThat(first.body()).contains("Parameter 'MessageSid' must be SM or MM followed by 32 hex digits");
+        assertThat(second.statusCode()).isEqualTo(400);
+        assertThat(second.body()).contains("Parameter 'MessageStatus' has unknown value 'teleported'");
+        assertThat(third.statusCode()).isEqualTo(400);
+        assertThat(third.body()).contains("Parameter 'ErrorCode' must be a number");
+
+        ledger.awaitStored(sendSentinel());
+        assertThat(rejectedReason(badSid)).isEqualTo("invalid_message_sid");
+        assertThat(rejectedReason(unknownStatusSid)).isEqualTo("unknown_status");
+        assertThat(rejectedReason(badErrorSid)).isEqualTo("invalid_error_code");
+        assertThat(ledger.count("SELECT count() FROM status_events WHERE message_sid IN (:a, :b, :c)", Map.of("a", badSid, "b", unknownStatusSid, "c", badErrorSid))).isZero();
+    }
+
+    @Test
+    void everyConfiguredAccountAndRotatedTokenIsAccepted()
+            throws Exception
+    {
+        String oldTokenSid = StatusCallbacks.messageSid();
+        String newTokenSid = StatusCallbacks.messageSid();
+        assertThat(client.post("/twilio/status", StatusCallbacks.callback(SECOND_ACCOUNT, oldTokenSid, "sent"), SECOND_OLD_TOKEN, Optional.empty()).statusCode()).isEqualTo(200);
+        assertThat(client.post("/twilio/status", StatusCallbacks.callback(SECOND_ACCOUNT, newTokenSid, "sent"), SECOND_NEW_TOKEN, Optional.empty()).statusCode()).isEqualTo(200);
+        // The first account's token does not sign for the second account.
+        assertThat(client.post("/twilio/status", StatusCallbacks.callback(SECOND_ACCOUNT, newTokenSid, "delivered"), FIRST_TOKEN, Optional.empty()).statusCode()).isEqualTo(403);
+        ledger.awaitStored(newTokenSid);
+        assertThat(messageStatus(oldTokenSid)).containsEntry("account_sid", SECOND_ACCOUNT).containsEntry("status", "sent");
+        assertThat(messageStatus(newTokenSid)).containsEntry("status", "sent");
+    }
+
+    @Test
+    void inboundMessagesByPostAndGetAnswerEmptyTwimlAndAreRecorded()
+            throws Exception
+    {
+        String postSid = StatusCallbacks.messageSid();
+        String getSid = StatusCallbacks.messageSid();
+        HttpResponse<String> post = client.post("/twilio/inbound", inbound(postSid), FIRST_TOKEN, Optional.empty());
+        HttpResponse<String> get = client.get("/twilio/inbound", inbound(getSid), FIRST_TOKEN);
+
+        for (HttpResponse<String> response : List.of(post, get)) {
+            assertThat(response.statusCode()).isEqualTo(200);
+            assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("text/xml"));
+            assertThat(response.body()).contains("<Response/>");
+        }
+        ledger.awaitStored(getSid);
+        for (String sid : List.of(postSid, getSid)) {
+            assertThat(messageStatus(sid)).containsEntry("status", "received").containsEntry("direction", "inbound");
+            assertThat(ledger.count("SELECT count() FROM status_events WHERE message_sid = :sid AND parameters['Body'] = 'Hello from the handset' AND source = 'inbound'", Map.of("sid", sid))).isEqualTo(1);
+        }
+    }
+
+    private static Map<String, String> inbound(String sid)
+    {
+        Map<String, String> parameters = new HashMap<>();
+        parameters.put("MessageSid", sid);
+        parameters.put("SmsMessageSid", sid);
+        parameters.put("SmsSid", sid);
+        parameters.put("AccountSid", FIRST_ACCOUNT);
+        parameters.put("From", "+15558675310");
+        parameters.put("To", "+15017122661");
+        parameters.put("Body", "Hello from the handset");
+        parameters.put("NumMedia", "0");
+        parameters.put("NumSegments", "1");
+        parameters.put("SmsStatus", "received");
+        parameters.put("ApiVersion", "2010-04-01");
+        return parameters;
+    }
+
+    private static String sendSentinel()
+            throws Exception
+    {
+        String sid = StatusCallbacks.messageSid();
+        assertThat(client.post("/twilio/status", StatusCallbacks.callback(FIRST_ACCOUNT, sid, "queued"), FIRST_TOKEN, Optional.empty()).statusCode()).isEqualTo(200);
+        return sid;
+    }
+
+    private static Map<String, Object> messageStatus(String sid)
+    {
+        return ledger.clickhouse().withHandle(handle -> handle.createQuery("""
+                        SELECT message_sid, account_sid, messaging_service_sid, direction, status, error_code, event_count,
+                               arrayStringConcat(sources, ',') AS sources,
+                               toUnixTimestamp64Milli(first_event_at) AS first_event_at, toUnixTimestamp64Milli(last_event_at) AS last_event_at
+                        FROM message_status WHERE message_sid = :sid""")
+                .bind("sid", sid).mapToMap().one());
+    }
+
+    private static String rejectedReason(String sid)
+    {
+        return ledger.clickhouse().withHandle(handle -> handle.createQuery("SELECT reason FROM rejected_requests WHERE message_sid = :sid")
+                .bind("sid", sid).mapTo(String.class).one());
+    }
+
+    private static long metric(String meter)
+            throws Exception
+    {
+        HttpResponse<String> response = HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(ledger.adminUrl() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        com.fasterxml.jackson.databind.JsonNode metrics = new com.fasterxml.jackson.databind.ObjectMapper().readTree(response.body());
+        return metrics.path("meters").path(meter).path("count").asLong();
+    }
+}

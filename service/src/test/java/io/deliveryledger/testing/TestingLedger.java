@@ -1,0 +1,100 @@
+package io.deliveryledger.testing;
+
+import io.deliveryledger.app.DeliveryLedgerApplication;
+import io.deliveryledger.app.DeliveryLedgerConfiguration;
+import io.dropwizard.testing.ConfigOverride;
+import io.dropwizard.testing.DropwizardTestSupport;
+import io.dropwizard.testing.ResourceHelpers;
+import org.jdbi.v3.core.Jdbi;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+
+import static java.util.Objects.requireNonNull;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The whole service in this JVM, on free ports, with its own journal directory and ClickHouse
+ * database on a {@link TestingClickHouseEngine}. The accounts and tokens are those of {@code ledger-test.yml}.
+ */
+public final class TestingLedger
+        implements AutoCloseable
+{
+    public static final String FIRST_ACCOUNT = "AC11111111111111111111111111111111";
+    public static final String FIRST_TOKEN = "first-account-token";
+    public static final String SECOND_ACCOUNT = "AC22222222222222222222222222222222";
+    public static final String SECOND_OLD_TOKEN = "second-account-old-token";
+    public static final String SECOND_NEW_TOKEN = "second-account-new-token";
+
+    private static final AtomicInteger DATABASES = new AtomicInteger();
+
+    private final DropwizardTestSupport<DeliveryLedgerConfiguration> support;
+    private final TestingClickHouseEngine engine;
+    private final String database;
+
+    public TestingLedger(TestingClickHouseEngine engine, Path journalDirectory, ConfigOverride... overrides)
+    {
+        this.engine = requireNonNull(engine, "engine is null");
+        this.database = "ledger_test_" + ProcessHandle.current().pid() + "_" + DATABASES.incrementAndGet();
+        List<ConfigOverride> all = new ArrayList<>(List.of(
+                ConfigOverride.config("clickhouse.url", engine.httpUrl()),
+                ConfigOverride.config("clickhouse.database", database),
+                ConfigOverride.config("journal.directory", journalDirectory.toString())));
+        all.addAll(List.of(overrides));
+        this.support = new DropwizardTestSupport<>(DeliveryLedgerApplication.class, ResourceHelpers.resourceFilePath("ledger-test.yml"), all.toArray(ConfigOverride[]::new));
+    }
+
+    public TestingLedger start()
+            throws Exception
+    {
+        support.before();
+        return this;
+    }
+
+    public void stop()
+    {
+        support.after();
+    }
+
+    @Override
+    public void close()
+    {
+        stop();
+    }
+
+    public WebhookClient client()
+    {
+        return new WebhookClient("http://localhost:" + support.getLocalPort());
+    }
+
+    public String adminUrl()
+    {
+        return "http://localhost:" + support.getAdminPort();
+    }
+
+    public String database()
+    {
+        return database;
+    }
+
+    public Jdbi clickhouse()
+    {
+        return Jdbi.create(engine.jdbcUrl(database));
+    }
+
+    public long count(String sql, Map<String, Object> parameters)
+    {
+        return clickhouse().withHandle(handle -> handle.createQuery(sql).bindMap(parameters).mapTo(Long.class).one());
+    }
+
+    /** Waits until the message's events are in ClickHouse: batches are inserted in journal order, so all earlier ones are too. */
+    public void awaitStored(String messageSid)
+    {
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(50)).ignoreExceptions()
+                .until(() -> count("SELECT count() FROM status_events WHERE message_sid = :sid", Map.of("sid", messageSid)) > 0);
+    }
+}
