@@ -6,6 +6,7 @@ import io.dropwizard.testing.ConfigOverride;
 import io.dropwizard.testing.DropwizardTestSupport;
 import io.dropwizard.testing.ResourceHelpers;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.Query;
 
 import java.nio.file.Path;
 import java.time.Duration;
@@ -86,9 +87,21 @@ public final class TestingLedger
         return Jdbi.create(engine.jdbcUrl(database));
     }
 
-    public long count(String sql, Map<String, Object> parameters)
+    /** Runs a counting query; a {@code List} parameter binds to {@code <name>}, anything else to {@code :name}. */
+    public long count(String sql, Map<String, ?> parameters)
     {
-        return clickhouse().withHandle(handle -> handle.createQuery(sql).bindMap(parameters).mapTo(Long.class).one());
+        return clickhouse().withHandle(handle -> {
+            Query query = handle.createQuery(sql);
+            parameters.forEach((name, value) -> {
+                if (value instanceof List<?> list) {
+                    query.bindList(name, list);
+                }
+                else {
+                    query.bind(name, value);
+                }
+            });
+            return query.mapTo(Long.class).one();
+        });
     }
 
     /** Waits until the message's events are in ClickHouse: batches are inserted in journal order, so all earlier ones are too. */
