@@ -150,11 +150,15 @@ final class LocalClickHouseEngineTest
         binaryInserts.useHandle(handle -> {
             handle.execute("CREATE TABLE binary_inserts (id UInt32, note String, tags Map(String, String)) ENGINE = MergeTree ORDER BY id");
             PreparedBatch batch = handle.prepareBatch("INSERT INTO binary_inserts VALUES (?, ?, ?)");
-            batch.add(1, "line\nbreak\ttab\0nul", mapArgument(Map.of("k", "v")));
-            batch.add(2, "", mapArgument(Map.of()));
-            assertThat(batch.execute()).containsExactly(1, 1);
-            assertThat(handle.createQuery("SELECT note FROM binary_inserts ORDER BY id").mapTo(String.class).list())
-                    .containsExactly("line\nbreak\ttab\0nul", "");
+            // Binary rows are full of bytes that would end text data early: id 2570 is 0x0A0A, an
+            // empty line; the notes hold line breaks, tabs and NUL.
+            for (int id = 0; id < 3_000; id++) {
+                batch.add(id, "line\n\nbreak\ttab\0nul " + id, mapArgument(Map.of("id", String.valueOf(id))));
+            }
+            assertThat(batch.execute()).hasSize(3_000).containsOnly(1);
+            assertThat(countRows(handle, "binary_inserts")).isEqualTo(3_000);
+            assertThat(handle.createQuery("SELECT note FROM binary_inserts WHERE id = 2570").mapTo(String.class).one())
+                    .isEqualTo("line\n\nbreak\ttab\0nul 2570");
         });
     }
 
