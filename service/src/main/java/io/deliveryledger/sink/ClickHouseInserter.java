@@ -43,6 +43,8 @@ final class ClickHouseInserter
             SETTINGS insert_deduplication_token = '%s'
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""";
 
+    private static final int LOOKUP_CHUNK = 1000;
+
     private final Jdbi jdbi;
 
     ClickHouseInserter(Jdbi jdbi)
@@ -112,21 +114,26 @@ final class ClickHouseInserter
     private static List<Positioned<StatusEvent>> withoutStoredEvents(Handle handle, List<Positioned<StatusEvent>> events)
     {
         Map<String, Positioned<StatusEvent>> byId = new LinkedHashMap<>();
-        Set<String> messageSids = new HashSet<>();
         for (Positioned<StatusEvent> positioned : events) {
             byId.putIfAbsent(positioned.record().eventId(), positioned);
-            messageSids.add(positioned.record().messageSid());
         }
-        if (byId.isEmpty()) {
-            return List.of();
+        List<Positioned<StatusEvent>> unique = List.copyOf(byId.values());
+        // Chunks keep each lookup far below ClickHouse's max_query_size (256 KiB by default).
+        for (int start = 0; start < unique.size(); start += LOOKUP_CHUNK) {
+            List<Positioned<StatusEvent>> chunk = unique.subList(start, Math.min(unique.size(), start + LOOKUP_CHUNK));
+            Set<String> messageSids = new HashSet<>();
+            List<String> eventIds = new ArrayList<>();
+            for (Positioned<StatusEvent> positioned : chunk) {
+                messageSids.add(positioned.record().messageSid());
+                eventIds.add(positioned.record().eventId());
+            }
+            // The message SID leads the sort key, so this reads only the granules of these messages.
+            handle.createQuery("SELECT DISTINCT event_id FROM status_events WHERE message_sid IN (<messageSids>) AND event_id IN (<eventIds>)")
+                    .bindList("messageSids", new ArrayList<>(messageSids))
+                    .bindList("eventIds", eventIds)
+                    .mapTo(String.class)
+                    .forEach(byId::remove);
         }
-        // The message SID leads the sort key, so this reads only the granules of the batch's messages.
-        List<String> stored = handle.createQuery("SELECT DISTINCT event_id FROM status_events WHERE message_sid IN (<messageSids>) AND event_id IN (<eventIds>)")
-                .bindList("messageSids", new ArrayList<>(messageSids))
-                .bindList("eventIds", new ArrayList<>(byId.keySet()))
-                .mapTo(String.class)
-                .list();
-        stored.forEach(byId::remove);
         return List.copyOf(byId.values());
     }
 }

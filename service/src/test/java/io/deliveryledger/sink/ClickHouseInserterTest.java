@@ -1,0 +1,87 @@
+package io.deliveryledger.sink;
+
+import io.deliveryledger.event.RejectedRequest;
+import io.deliveryledger.event.StatusEvent;
+import io.deliveryledger.journal.JournalMark;
+import io.deliveryledger.schema.SchemaMigrator;
+import io.deliveryledger.sink.Batch.Positioned;
+import io.deliveryledger.testing.StatusCallbacks;
+import io.deliveryledger.testing.TestingClickHouseEngine;
+import io.deliveryledger.twilio.ParsedWebhook;
+import io.deliveryledger.twilio.WebhookParser;
+import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+final class ClickHouseInserterTest
+{
+    private static final String ACCOUNT = "AC" + "4".repeat(32);
+
+    @TempDir
+    static Path directory;
+
+    private static TestingClickHouseEngine engine;
+    private static Jdbi database;
+
+    @BeforeAll
+    static void start()
+    {
+        engine = new TestingClickHouseEngine(directory.resolve("clickhouse"));
+        engine.start();
+        database = Jdbi.create(engine.jdbcUrl("inserter"));
+        SchemaMigrator migrator = new SchemaMigrator(Jdbi.create(engine.jdbcUrl("default")), database, "inserter");
+        assertThat(migrator.migrate()).isEqualTo(1);
+        assertThat(migrator.migrate()).as("migrations are applied once").isZero();
+    }
+
+    @AfterAll
+    static void stop()
+    {
+        engine.close();
+    }
+
+    @Test
+    void largeBatchesAreStoredOnceWhateverTheirBoundaries()
+    {
+        List<Positioned<StatusEvent>> events = new ArrayList<>();
+        for (int i = 0; i < 12_000; i++) {
+            events.add(new Positioned<>(i, event(StatusCallbacks.messageSid(), "delivered")));
+        }
+        // The same events twice within the batch, as a Twilio retry would be.
+        events.add(new Positioned<>(12_000, events.get(0).record()));
+        ClickHouseInserter inserter = new ClickHouseInserter(database);
+        UUID journal = UUID.randomUUID();
+        RejectedRequest rejected = new RejectedRequest(Instant.now(), "/twilio/status", "unknown_status", "bad", ACCOUNT, "SMx", "http://x", Map.of("a", "b"));
+
+        assertThat(inserter.insert(new Batch(journal, 0, new JournalMark(12_001, 1), events, List.of(new Positioned<>(12_001, rejected))))).isEqualTo(1);
+        // Replayed after a crash with other boundaries: every event is found and skipped.
+        assertThat(inserter.insert(new Batch(journal, 5, new JournalMark(12_000, 1), events.subList(5, 12_001), List.of()))).isEqualTo(11_996);
+
+        assertThat(count("SELECT count() FROM status_events")).isEqualTo(12_000);
+        assertThat(count("SELECT count() FROM message_status WHERE status = 'delivered'")).isEqualTo(12_000);
+        assertThat(count("SELECT count() FROM rejected_requests WHERE reason = 'unknown_status'")).isEqualTo(1);
+    }
+
+    private static StatusEvent event(String sid, String status)
+    {
+        ParsedWebhook parsed = new WebhookParser().parseStatusCallback(StatusCallbacks.callback(ACCOUNT, sid, status), Map.of(), Instant.now(), Optional.empty());
+        return ((ParsedWebhook.Accepted) parsed).event();
+    }
+
+    private static long count(String sql)
+    {
+        return database.withHandle(handle -> handle.createQuery(sql).mapTo(Long.class).one());
+    }
+}
