@@ -90,6 +90,11 @@ public final class WebhookIntake
             accepted.mark();
             return new IntakeResult.Accepted();
         }
+        catch (IllegalArgumentException e) {
+            // Only a record over the journal's size limit gets here; no Twilio webhook comes near it.
+            metrics.meter("intake.rejected.too-large").mark();
+            return new IntakeResult.Malformed(e.getMessage());
+        }
         catch (JournalFullException e) {
             metrics.meter("intake.unavailable.journal-full").mark();
             return new IntakeResult.Unavailable(e.getMessage(), retryAfter);
