@@ -10,6 +10,9 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -69,6 +72,11 @@ final class ClickHouseOutageIntegrationTest
         Map<String, Integer> answers = sendConcurrently(client, sids);
         assertThat(answers).hasSize(2000);
         assertThat(answers.values()).as("answers while ClickHouse is down").containsOnly(200);
+        await().atMost(Duration.ofSeconds(10)).untilAsserted(() -> {
+            HttpResponse<String> health = get(ledger.adminUrl() + "/healthcheck");
+            assertThat(health.statusCode()).isEqualTo(500);
+            assertThat(health.body()).contains("\"clickhouse\":{\"healthy\":false").contains("wait for ClickHouse; insert journal positions");
+        });
 
         engine.start();
         await().atMost(Duration.ofSeconds(90)).pollInterval(Duration.ofMillis(200)).ignoreExceptions()
@@ -117,6 +125,12 @@ final class ClickHouseOutageIntegrationTest
         assertThat(client.post("/twilio/status", StatusCallbacks.callback(FIRST_ACCOUNT, afterRecovery, "sent"), FIRST_TOKEN, Optional.empty()).statusCode()).isEqualTo(200);
         ledger.awaitStored(afterRecovery);
         assertThat(ledger.count("SELECT count() FROM message_status WHERE message_sid IN (<sids>)", Map.of("sids", accepted))).isEqualTo(accepted.size());
+    }
+
+    private static HttpResponse<String> get(String url)
+            throws Exception
+    {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString());
     }
 
     private static String send(WebhookClient client, String sid)
