@@ -1,0 +1,187 @@
+#!/usr/bin/env python3
+"""Turns what bench/run collected into the Markdown report it prints and writes to results/latest.md.
+
+Inputs (written by bench/run):
+  --results  one line per measurement: run TAB target TAB drain seconds TAB the BENCH_RESULT line
+             that bench/callbacks.lua printed (target is "service" or "bare")
+  --facts    key TAB value lines: machine facts, parameters and the service's state after the runs
+"""
+
+import argparse
+import statistics
+import sys
+
+TARGET_NAMES = {"service": "service (`POST /twilio/status`)", "bare": "bare Jetty (no work)"}
+
+
+def parse_result(line):
+    fields = {}
+    for part in line.split()[1:]:
+        name, _, value = part.partition("=")
+        fields[name] = value
+    return fields
+
+
+def read_results(path):
+    runs = []
+    with open(path, encoding="utf-8") as results:
+        for line in results:
+            if not line.strip():
+                continue
+            run, target, drain, bench_result = line.rstrip("\n").split("\t", 3)
+            fields = parse_result(bench_result)
+            runs.append({
+                "run": int(run),
+                "target": target,
+                "drain": drain,
+                "complete": fields["complete"] == "true",
+                "responses": int(fields["responses"]),
+                "ok": int(fields["ok"]),
+                "non2xx": int(fields["non2xx"]),
+                "statuses": fields["statuses"],
+                "socket_errors": sum(int(fields[name]) for name in ("connect_errors", "read_errors", "write_errors", "timeouts")),
+                "ok_per_s": float(fields["ok_per_s"]),
+                "elapsed_s": float(fields["elapsed_s"]),
+                "p50": float(fields["p50_ms"]),
+                "p90": float(fields["p90_ms"]),
+                "p99": float(fields["p99_ms"]),
+                "max": float(fields["max_ms"]),
+            })
+    return runs
+
+
+def read_facts(path):
+    facts = {}
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            if "\t" in line:
+                name, value = line.rstrip("\n").split("\t", 1)
+                if name == "log_line":
+                    facts.setdefault("log_lines", []).append(value)
+                else:
+                    facts[name] = value
+    return facts
+
+
+def milliseconds(value):
+    return f"{value:.2f} ms" if value < 10 else f"{value:.1f} ms"
+
+
+def summary(runs, target):
+    measured = [run for run in runs if run["target"] == target]
+    if not measured:
+        return None
+    return {
+        "ok_per_s": statistics.median(run["ok_per_s"] for run in measured),
+        "p50": statistics.median(run["p50"] for run in measured),
+        "p99": statistics.median(run["p99"] for run in measured),
+        "non2xx": sum(run["non2xx"] for run in measured),
+        "socket_errors": sum(run["socket_errors"] for run in measured),
+        "complete": all(run["complete"] for run in measured),
+        "each": ", ".join(f"{run['ok_per_s']:,.0f}" for run in measured),
+    }
+
+
+def render(runs, facts):
+    out = []
+    service, bare = summary(runs, "service"), summary(runs, "bare")
+    out.append(f"# Ingest benchmark: {facts.get('date', '?')}")
+    out.append("")
+    out.append(f"{facts.get('requests')} pre-signed status callbacks per measurement at concurrency {facts.get('concurrency')} "
+               f"(wrk -t{facts.get('threads')}), {facts.get('runs')} runs per target alternating service and bare Jetty, "
+               f"after {facts.get('warmup')} s of warm-up per target. Medians of the runs:")
+    out.append("")
+    out.append("| target | accepted/s | p50 | p99 | non-2xx | socket errors | accepted/s of each run |")
+    out.append("| --- | ---: | ---: | ---: | ---: | ---: | --- |")
+    for target, result in (("service", service), ("bare", bare)):
+        if result is None:
+            continue
+        out.append(f"| {TARGET_NAMES[target]} | {result['ok_per_s']:,.0f} | {milliseconds(result['p50'])} | {milliseconds(result['p99'])} "
+                   f"| {result['non2xx']} | {result['socket_errors']} | {result['each']} |")
+    if service and bare and bare["ok_per_s"] > 0:
+        out.append(f"| **service / bare** | **{service['ok_per_s'] / bare['ok_per_s']:.2f}** | {service['p50'] / bare['p50']:.1f}× | "
+                   f"{service['p99'] / bare['p99']:.1f}× | | | |")
+    if any(not run["complete"] for run in runs):
+        out.append("")
+        out.append("**Some measurements did not finish** (wrk's time limit came first): their rates are over the time they ran.")
+    out.append("")
+    out.append("accepted/s: 2xx responses per second, from the first request to the last response. p50/p99: wrk's latency "
+               "histogram (closed loop: each connection sends its next request when the last is answered).")
+    out.append("")
+    out.append("## Each measurement")
+    out.append("")
+    out.append("| run | target | accepted/s | p50 | p90 | p99 | max | non-2xx | socket errors | seconds | ClickHouse caught up after |")
+    out.append("| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |")
+    for run in runs:
+        non2xx = str(run["non2xx"]) if run["non2xx"] == 0 else f"{run['non2xx']} ({run['statuses']})"
+        drain = f"{run['drain']} s" if run["target"] == "service" else ""
+        out.append(f"| {run['run']} | {run['target']} | {run['ok_per_s']:,.0f} | {milliseconds(run['p50'])} | {milliseconds(run['p90'])} | "
+                   f"{milliseconds(run['p99'])} | {milliseconds(run['max'])} | {non2xx} | {run['socket_errors']} | {run['elapsed_s']:.2f} | {drain} |")
+    out.append("")
+    out.append("\"ClickHouse caught up after\": seconds from the end of the measurement until the journal's lag (records not yet "
+               "confirmed by ClickHouse) was 0; the next measurement starts only then (or once the lag has not gone down for 30 s: "
+               "\"no\"). After the warm-up: " + facts.get("warmup_drain", "?") + (" s." if facts.get("warmup_drain", "").replace(".", "").isdigit() else "."))
+    out.append("")
+    out.append("## The service after the runs")
+    out.append("")
+    for name, label in (
+            ("accepted", "callbacks accepted (`intake.accepted`)"),
+            ("sent_to_service", "responses wrk counted from the service (warm-up and measurements; up to one more request per connection is in flight when a measurement stops)"),
+            ("clickhouse_rows", "rows in `ledger.status_events`"),
+            ("inserted_rows", "rows inserted (`sink.inserted-rows`)"),
+            ("duplicates_skipped", "duplicates skipped (`sink.duplicates-skipped`)"),
+            ("insert_failures", "insert failures (`sink.insert-failures`)"),
+            ("refused", "refused callbacks (`intake.forbidden.*`, `intake.rejected.*`, `intake.unavailable.*`)"),
+            ("journal", "journal (`journal.fsyncs`, `journal.group-size`; recent samples)"),
+            ("sink", "ClickHouse inserts (`sink.insert-latency`, `sink.batch-rows`; recent samples)"),
+            ("health", "`/healthcheck`"),
+            ("log_warnings", "service log: WARN / ERROR lines"),
+    ):
+        if name in facts:
+            out.append(f"- {label}: {facts[name]}")
+    for line in facts.get("log_lines", []):
+        quoted = line.replace("`", "'")
+        out.append(f"  - `{quoted}`")
+    out.append("")
+    out.append("## Machine and parameters")
+    out.append("")
+    for name, label in (
+            ("date", "date"),
+            ("nproc", "nproc"),
+            ("cpu", "CPU"),
+            ("memory", "memory"),
+            ("kernel", "kernel"),
+            ("java", "java -version"),
+            ("wrk_version", "wrk"),
+            ("commit", "service built from"),
+            ("requests", "requests per measurement (`--requests`)"),
+            ("concurrency", "connections (`--concurrency`)"),
+            ("threads", "wrk threads (`--threads`)"),
+            ("runs", "runs per target (`--runs`)"),
+            ("warmup", "warm-up seconds per target (`--warmup`)"),
+            ("warmup_rates", "warm-up"),
+            ("jvm", "JVM options (service and bare Jetty)"),
+            ("request_size", "request"),
+            ("command", "command"),
+            ("background_before", "other load just before the run"),
+            ("load_after", "load average after the run"),
+    ):
+        if name in facts:
+            out.append(f"- {label}: {facts[name]}")
+    return "\n".join(out) + "\n"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--results", required=True)
+    parser.add_argument("--facts", required=True)
+    parser.add_argument("--output", required=True)
+    arguments = parser.parse_args()
+    report = render(read_results(arguments.results), read_facts(arguments.facts))
+    with open(arguments.output, "w", encoding="utf-8") as output:
+        output.write(report)
+    sys.stdout.write(report)
+
+
+if __name__ == "__main__":
+    main()
