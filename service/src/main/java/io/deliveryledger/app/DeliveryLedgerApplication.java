@@ -4,10 +4,10 @@ import io.deliveryledger.event.LedgerRecordCodec;
 import io.deliveryledger.health.ClickHouseHealthCheck;
 import io.deliveryledger.health.DiskSpaceHealthCheck;
 import io.deliveryledger.health.JournalHealthCheck;
-import io.deliveryledger.intake.InboundMessageResource;
-import io.deliveryledger.intake.StatusCallbackResource;
+import io.deliveryledger.intake.Webhook.WebhookKind;
 import io.deliveryledger.intake.WebhookIntake;
 import io.deliveryledger.intake.WebhookRequestReader;
+import io.deliveryledger.intake.WebhookServlet;
 import io.deliveryledger.journal.Journal;
 import io.deliveryledger.sink.BatchWriter;
 import io.deliveryledger.twilio.WebhookParser;
@@ -88,8 +88,10 @@ public final class DeliveryLedgerApplication
                 clock,
                 environment.metrics());
         WebhookRequestReader requestReader = new WebhookRequestReader(configuration.getTwilio().publicBaseUrl());
-        environment.jersey().register(new StatusCallbackResource(requestReader, intake));
-        environment.jersey().register(new InboundMessageResource(requestReader, intake));
+        environment.servlets().addServlet("status-callbacks", new WebhookServlet(WebhookKind.STATUS_CALLBACK, requestReader, intake))
+                .addMapping(WebhookKind.STATUS_CALLBACK.endpoint());
+        environment.servlets().addServlet("inbound-messages", new WebhookServlet(WebhookKind.INBOUND_MESSAGE, requestReader, intake))
+                .addMapping(WebhookKind.INBOUND_MESSAGE.endpoint());
 
         environment.healthChecks().register("clickhouse", new ClickHouseHealthCheck(jdbi));
         environment.healthChecks().register("journal", new JournalHealthCheck(journal, batchWriter));

@@ -1,10 +1,10 @@
 package io.deliveryledger.intake;
 
 import io.deliveryledger.intake.Webhook.WebhookKind;
-import jakarta.ws.rs.core.HttpHeaders;
-import jakarta.ws.rs.core.MultivaluedMap;
-import jakarta.ws.rs.core.UriInfo;
+import jakarta.servlet.http.HttpServletRequest;
+import org.eclipse.jetty.util.UrlEncoded;
 
+import java.io.IOException;
 import java.net.URI;
 import java.util.LinkedHashMap;
 import java.util.Map;
@@ -13,7 +13,7 @@ import java.util.Optional;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Builds a {@link Webhook} from a JAX-RS request. Twilio signs the URL it requested; behind a proxy
+ * Builds a {@link Webhook} from a servlet request. Twilio signs the URL it requested; behind a proxy
  * that terminates TLS or rewrites the host that is not the URL this server sees, so the scheme, host,
  * port and path prefix come from the configured public base URL when there is one.
  */
@@ -21,6 +21,9 @@ public final class WebhookRequestReader
 {
     static final String SIGNATURE_HEADER = "X-Twilio-Signature";
     static final String IDEMPOTENCY_HEADER = "I-Twilio-Idempotency-Token";
+    /** Twilio's webhooks are a few hundred bytes; anything near this is not one. */
+    static final int MAX_BODY_BYTES = 64 * 1024;
+    private static final int MAX_PARAMETERS = 1000;
 
     private final Optional<String> publicBaseUrl;
 
@@ -30,36 +33,58 @@ public final class WebhookRequestReader
         this.publicBaseUrl = publicBaseUrl.map(URI::toString).map(url -> url.endsWith("/") ? url.substring(0, url.length() - 1) : url);
     }
 
-    /** A POST: Twilio's parameters are the form; the URL's own query parameters are the sender's tags. */
-    public Webhook fromForm(WebhookKind kind, UriInfo uri, HttpHeaders headers, MultivaluedMap<String, String> form)
+    /**
+     * A POST: Twilio's parameters are the form body; the URL's own query parameters are the sender's
+     * tags. Both are part of what Twilio signs.
+     *
+     * @throws MalformedWebhookException when the body is not a form Twilio could have sent
+     */
+    public Webhook fromForm(WebhookKind kind, HttpServletRequest request)
+            throws IOException, MalformedWebhookException
     {
-        Map<String, String> parameters = firstValues(form);
-        return new Webhook(kind, signedUrl(uri), parameters, parameters, firstValues(uri.getQueryParameters()), header(headers, SIGNATURE_HEADER), header(headers, IDEMPOTENCY_HEADER));
+        Map<String, String> parameters = new LinkedHashMap<>();
+        try {
+            UrlEncoded.decodeUtf8To(request.getInputStream(), parameters::putIfAbsent, MAX_BODY_BYTES, MAX_PARAMETERS);
+        }
+        catch (IllegalArgumentException | IllegalStateException e) {
+            throw new MalformedWebhookException("Request body is not a valid form of at most " + MAX_BODY_BYTES + " bytes and " + MAX_PARAMETERS + " parameters: " + e.getMessage());
+        }
+        return new Webhook(kind, signedUrl(request), parameters, parameters, query(request), header(request, SIGNATURE_HEADER), header(request, IDEMPOTENCY_HEADER));
     }
 
     /** A GET: every parameter is in the URL, which is all the signature covers. */
-    public Webhook fromQuery(WebhookKind kind, UriInfo uri, HttpHeaders headers)
+    public Webhook fromQuery(WebhookKind kind, HttpServletRequest request)
+            throws MalformedWebhookException
     {
-        return new Webhook(kind, signedUrl(uri), Map.of(), firstValues(uri.getQueryParameters()), Map.of(), header(headers, SIGNATURE_HEADER), header(headers, IDEMPOTENCY_HEADER));
+        return new Webhook(kind, signedUrl(request), Map.of(), query(request), Map.of(), header(request, SIGNATURE_HEADER), header(request, IDEMPOTENCY_HEADER));
     }
 
-    private String signedUrl(UriInfo uri)
+    private String signedUrl(HttpServletRequest request)
     {
-        URI request = uri.getRequestUri();
-        String base = publicBaseUrl.orElseGet(() -> request.getScheme() + "://" + request.getRawAuthority());
-        String query = request.getRawQuery();
-        return base + request.getRawPath() + (query == null ? "" : "?" + query);
+        String base = publicBaseUrl.orElseGet(() -> request.getScheme() + "://" + request.getHeader("Host"));
+        String query = request.getQueryString();
+        return base + request.getRequestURI() + (query == null ? "" : "?" + query);
     }
 
-    private static Optional<String> header(HttpHeaders headers, String name)
+    private static Map<String, String> query(HttpServletRequest request)
+            throws MalformedWebhookException
     {
-        return Optional.ofNullable(headers.getHeaderString(name));
+        String query = request.getQueryString();
+        Map<String, String> parameters = new LinkedHashMap<>();
+        if (query == null) {
+            return parameters;
+        }
+        try {
+            UrlEncoded.decodeUtf8To(query, 0, query.length(), parameters::putIfAbsent);
+        }
+        catch (IllegalArgumentException e) {
+            throw new MalformedWebhookException("Query string is not valid URL encoding: " + e.getMessage());
+        }
+        return parameters;
     }
 
-    private static Map<String, String> firstValues(MultivaluedMap<String, String> values)
+    private static Optional<String> header(HttpServletRequest request, String name)
     {
-        Map<String, String> first = new LinkedHashMap<>();
-        values.forEach((name, list) -> first.put(name, list.isEmpty() || list.get(0) == null ? "" : list.get(0)));
-        return first;
+        return Optional.ofNullable(request.getHeader(name));
     }
 }

@@ -237,6 +237,27 @@ final class WebhookIntakeIntegrationTest
         }
     }
 
+    @Test
+    void requestsThatAreNotWebhooksGetSpecificErrors()
+            throws Exception
+    {
+        String base = "http://localhost:" + ledger.port();
+        HttpClient http = HttpClient.newHttpClient();
+        HttpResponse<String> json = http.send(HttpRequest.newBuilder(URI.create(base + "/twilio/status"))
+                .header("Content-Type", "application/json").POST(HttpRequest.BodyPublishers.ofString("{}")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(json.statusCode()).isEqualTo(415);
+        assertThat(json.body()).contains("Content-Type must be application/x-www-form-urlencoded");
+        HttpResponse<String> huge = http.send(HttpRequest.newBuilder(URI.create(base + "/twilio/status"))
+                .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString("Body=" + "x".repeat(100_000))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(huge.statusCode()).isEqualTo(413);
+        HttpResponse<String> get = http.send(HttpRequest.newBuilder(URI.create(base + "/twilio/status")).GET().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(get.statusCode()).isEqualTo(405);
+        HttpResponse<String> badEncoding = http.send(HttpRequest.newBuilder(URI.create(base + "/twilio/status"))
+                .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString("MessageSid=%zz")).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(badEncoding.statusCode()).isEqualTo(400);
+        assertThat(badEncoding.body()).contains("Request body is not a valid form");
+    }
+
     private static Map<String, String> inbound(String sid)
     {
         Map<String, String> parameters = new HashMap<>();

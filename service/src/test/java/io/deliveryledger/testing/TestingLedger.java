@@ -69,7 +69,12 @@ public final class TestingLedger
 
     public WebhookClient client()
     {
-        return new WebhookClient("http://localhost:" + support.getLocalPort());
+        return new WebhookClient("http://localhost:" + port());
+    }
+
+    public int port()
+    {
+        return support.getLocalPort();
     }
 
     public String adminUrl()
