@@ -18,6 +18,7 @@ import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
 import io.dropwizard.lifecycle.AutoCloseableManager;
 import io.dropwizard.lifecycle.Managed;
+import jakarta.servlet.ServletRegistration;
 import org.jdbi.v3.core.Jdbi;
 
 import java.time.Clock;
@@ -88,10 +89,11 @@ public final class DeliveryLedgerApplication
                 clock,
                 environment.metrics());
         WebhookRequestReader requestReader = new WebhookRequestReader(configuration.getTwilio().publicBaseUrl());
-        environment.servlets().addServlet("status-callbacks", new WebhookServlet(WebhookKind.STATUS_CALLBACK, requestReader, intake))
-                .addMapping(WebhookKind.STATUS_CALLBACK.endpoint());
-        environment.servlets().addServlet("inbound-messages", new WebhookServlet(WebhookKind.INBOUND_MESSAGE, requestReader, intake))
-                .addMapping(WebhookKind.INBOUND_MESSAGE.endpoint());
+        for (WebhookKind kind : WebhookKind.values()) {
+            ServletRegistration.Dynamic servlet = environment.servlets().addServlet(kind.endpoint(), new WebhookServlet(kind, requestReader, intake));
+            servlet.setAsyncSupported(true);
+            servlet.addMapping(kind.endpoint());
+        }
 
         environment.healthChecks().register("clickhouse", new ClickHouseHealthCheck(jdbi));
         environment.healthChecks().register("journal", new JournalHealthCheck(journal, batchWriter));

@@ -33,7 +33,7 @@ public final class JournalFactory
 
     @NotNull
     @MaxDuration(value = 100, unit = TimeUnit.MILLISECONDS)
-    private Duration groupCommitWindow = Duration.milliseconds(1);
+    private Duration groupCommitWindow = Duration.milliseconds(0);
 
     /** How long a request waits for its fsync; Twilio gives up after 15 s. */
     @NotNull

@@ -19,11 +19,12 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 import static java.util.Objects.requireNonNull;
+import static java.util.concurrent.CompletableFuture.completedFuture;
 
 /**
  * The first stage of the data path: signature check, then parsing, then the journal. A webhook is
@@ -56,7 +57,11 @@ public final class WebhookIntake
         this.accepted = metrics.meter("intake.accepted");
     }
 
-    public IntakeResult receive(Webhook webhook)
+    /**
+     * Decides about {@code webhook}. The stage completes once the decision is final: for an accepted
+     * webhook, when its record is on disk. Nothing blocks while the journal's fsync runs.
+     */
+    public CompletionStage<IntakeResult> receive(Webhook webhook)
     {
         Instant receivedAt = clock.instant();
         Optional<String> accountSid = Optional.ofNullable(webhook.parameters().get("AccountSid"));
@@ -64,13 +69,13 @@ public final class WebhookIntake
         switch (signature) {
             case VALID -> {}
             case MISSING -> {
-                return forbidden(signature, "Missing X-Twilio-Signature header");
+                return completedFuture(forbidden(signature, "Missing X-Twilio-Signature header"));
             }
             case UNKNOWN_ACCOUNT -> {
-                return forbidden(signature, "No auth token is configured for AccountSid '" + accountSid.orElse("") + "'");
+                return completedFuture(forbidden(signature, "No auth token is configured for AccountSid '" + accountSid.orElse("") + "'"));
             }
             case INVALID -> {
-                return forbidden(signature, "X-Twilio-Signature does not match " + webhook.signedUrl() + " and the request's parameters");
+                return completedFuture(forbidden(signature, "X-Twilio-Signature does not match " + webhook.signedUrl() + " and the request's parameters"));
             }
         }
         ParsedWebhook parsed = switch (webhook.kind()) {
@@ -83,34 +88,33 @@ public final class WebhookIntake
         return store(((ParsedWebhook.Accepted) parsed).event());
     }
 
-    private IntakeResult store(LedgerRecord record)
+    private CompletionStage<IntakeResult> store(LedgerRecord record)
     {
+        CompletableFuture<Long> written;
         try {
-            journal.append(codec.encode(record)).get(appendTimeout.toMillis(), TimeUnit.MILLISECONDS);
-            accepted.mark();
-            return new IntakeResult.Accepted();
+            written = journal.append(codec.encode(record));
         }
         catch (IllegalArgumentException e) {
             // Only a record over the journal's size limit gets here; no Twilio webhook comes near it.
             metrics.meter("intake.rejected.too-large").mark();
-            return new IntakeResult.Malformed(e.getMessage());
+            return completedFuture(new IntakeResult.Malformed(e.getMessage()));
         }
         catch (JournalFullException e) {
             metrics.meter("intake.unavailable.journal-full").mark();
-            return new IntakeResult.Unavailable(e.getMessage(), retryAfter);
+            return completedFuture(new IntakeResult.Unavailable(e.getMessage(), retryAfter));
         }
-        catch (ExecutionException | TimeoutException e) {
-            metrics.meter("intake.unavailable.journal-write").mark();
-            log.error("Journal write failed; answering 503", e);
-            return new IntakeResult.Unavailable("Journal write failed: " + e, retryAfter);
-        }
-        catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return new IntakeResult.Unavailable("Interrupted while writing the journal", retryAfter);
-        }
+        return written.orTimeout(appendTimeout.toMillis(), TimeUnit.MILLISECONDS).handle((position, failure) -> {
+            if (failure != null) {
+                metrics.meter("intake.unavailable.journal-write").mark();
+                log.error("Journal write failed; answering 503", failure);
+                return new IntakeResult.Unavailable("Journal write failed: " + failure, retryAfter);
+            }
+            accepted.mark();
+            return new IntakeResult.Accepted();
+        });
     }
 
-    private IntakeResult reject(Webhook webhook, Instant receivedAt, ParsedWebhook.Rejected rejected)
+    private CompletionStage<IntakeResult> reject(Webhook webhook, Instant receivedAt, ParsedWebhook.Rejected rejected)
     {
         metrics.meter("intake.rejected." + rejected.reason().columnValue()).mark();
         RejectedRequest record = new RejectedRequest(
@@ -122,17 +126,25 @@ public final class WebhookIntake
                 webhook.parameters().getOrDefault("MessageSid", ""),
                 webhook.signedUrl(),
                 webhook.parameters());
+        IntakeResult malformed = new IntakeResult.Malformed(rejected.message());
         try {
-            journal.append(codec.encode(record)).get(appendTimeout.toMillis(), TimeUnit.MILLISECONDS);
+            return journal.append(codec.encode(record)).orTimeout(appendTimeout.toMillis(), TimeUnit.MILLISECONDS).handle((position, failure) -> {
+                if (failure != null) {
+                    logUnrecorded(rejected, failure);
+                }
+                return malformed;
+            });
         }
-        catch (JournalFullException | ExecutionException | TimeoutException e) {
-            // The caller still learns why its request is wrong; only the audit row is missing.
-            log.warn("Could not record rejected request ({}): {}", rejected.reason().columnValue(), e.toString());
+        catch (JournalFullException e) {
+            logUnrecorded(rejected, e);
+            return completedFuture(malformed);
         }
-        catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        return new IntakeResult.Malformed(rejected.message());
+    }
+
+    private static void logUnrecorded(ParsedWebhook.Rejected rejected, Throwable failure)
+    {
+        // The caller still learns why its request is wrong; only the audit row is missing.
+        log.warn("Could not record rejected request ({}): {}", rejected.reason().columnValue(), failure.toString());
     }
 
     private IntakeResult forbidden(SignatureCheck check, String message)

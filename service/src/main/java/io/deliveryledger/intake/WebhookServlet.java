@@ -1,6 +1,7 @@
 package io.deliveryledger.intake;
 
 import io.deliveryledger.intake.Webhook.WebhookKind;
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -48,12 +49,15 @@ public final class WebhookServlet
             text(response, HttpServletResponse.SC_REQUEST_ENTITY_TOO_LARGE, "Request body exceeds " + WebhookRequestReader.MAX_BODY_BYTES + " bytes");
             return;
         }
+        Webhook webhook;
         try {
-            answer(intake.receive(requestReader.fromForm(kind, request)), response);
+            webhook = requestReader.fromForm(kind, request);
         }
         catch (MalformedWebhookException e) {
             text(response, HttpServletResponse.SC_BAD_REQUEST, e.getMessage());
+            return;
         }
+        receive(webhook, request);
     }
 
     @Override
@@ -64,12 +68,39 @@ public final class WebhookServlet
             text(response, HttpServletResponse.SC_METHOD_NOT_ALLOWED, "Status callbacks are POSTed");
             return;
         }
+        Webhook webhook;
         try {
-            answer(intake.receive(requestReader.fromQuery(kind, request)), response);
+            webhook = requestReader.fromQuery(kind, request);
         }
         catch (MalformedWebhookException e) {
             text(response, HttpServletResponse.SC_BAD_REQUEST, e.getMessage());
+            return;
         }
+        receive(webhook, request);
+    }
+
+    /** Answers when the intake has decided; the request thread is free while the journal's fsync runs. */
+    private void receive(Webhook webhook, HttpServletRequest request)
+    {
+        AsyncContext async = request.startAsync();
+        // The intake bounds its own wait (journal.appendTimeout); the container must not cut it short.
+        async.setTimeout(0);
+        intake.receive(webhook).whenComplete((result, failure) -> {
+            try {
+                HttpServletResponse response = (HttpServletResponse) async.getResponse();
+                if (failure != null) {
+                    text(response, HttpServletResponse.SC_INTERNAL_SERVER_ERROR, "Internal error: " + failure);
+                    return;
+                }
+                answer(result, response);
+            }
+            catch (IOException e) {
+                // The client went away; its request is handled all the same.
+            }
+            finally {
+                async.complete();
+            }
+        });
     }
 
     private void answer(IntakeResult result, HttpServletResponse response)
