@@ -5,8 +5,12 @@ import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import io.deliveryledger.schema.SchemaMigrator;
+import io.deliveryledger.sink.InsertHandles;
+import org.jdbi.v3.core.ConnectionException;
 import org.jdbi.v3.core.Jdbi;
 
+import java.sql.DriverManager;
+import java.sql.SQLException;
 import java.util.Properties;
 
 /**
@@ -82,6 +86,23 @@ public final class ClickHouseFactory
     public Jdbi buildDatabaseJdbi()
     {
         return Jdbi.create(jdbcUrl(database), properties());
+    }
+
+    /** Connections for the batch writer: binary inserts, each connection with its own deduplication token. */
+    public InsertHandles buildInsertHandles()
+    {
+        String url = jdbcUrl(database);
+        return deduplicationToken -> {
+            Properties properties = properties();
+            properties.setProperty("beta.row_binary_for_simple_insert", "true");
+            properties.setProperty("clickhouse_setting_insert_deduplication_token", deduplicationToken);
+            try {
+                return Jdbi.open(DriverManager.getConnection(url, properties));
+            }
+            catch (SQLException e) {
+                throw new ConnectionException(e);
+            }
+        };
     }
 
     public SchemaMigrator buildMigrator()

@@ -62,7 +62,7 @@ public final class DeliveryLedgerApplication
 
         ClickHouseFactory clickhouse = configuration.getClickhouse();
         Jdbi jdbi = clickhouse.buildDatabaseJdbi();
-        BatchWriter batchWriter = new BatchWriter(journal, codec, clickhouse.buildMigrator(), jdbi, configuration.getBatchWriter().policy(), clock, environment.metrics());
+        BatchWriter batchWriter = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), configuration.getBatchWriter().policy(), clock, environment.metrics());
         environment.lifecycle().manage(new Managed()
         {
             @Override

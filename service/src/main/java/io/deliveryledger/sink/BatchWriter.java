@@ -14,7 +14,6 @@ import io.deliveryledger.journal.JournalRecord;
 import io.deliveryledger.schema.SchemaMigrator;
 import io.deliveryledger.sink.Batch.Positioned;
 import io.github.resilience4j.core.IntervalFunction;
-import org.jdbi.v3.core.Jdbi;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -64,12 +63,12 @@ public final class BatchWriter
     private volatile Optional<String> lastFailure = Optional.empty();
     private volatile int consecutiveFailures;
 
-    public BatchWriter(Journal journal, LedgerRecordCodec codec, SchemaMigrator migrator, Jdbi jdbi, BatchPolicy policy, Clock clock, MetricRegistry metrics)
+    public BatchWriter(Journal journal, LedgerRecordCodec codec, SchemaMigrator migrator, InsertHandles insertHandles, BatchPolicy policy, Clock clock, MetricRegistry metrics)
     {
         this.journal = requireNonNull(journal, "journal is null");
         this.codec = requireNonNull(codec, "codec is null");
         this.migrator = requireNonNull(migrator, "migrator is null");
-        this.inserter = new ClickHouseInserter(requireNonNull(jdbi, "jdbi is null"));
+        this.inserter = new ClickHouseInserter(insertHandles, clock);
         this.policy = requireNonNull(policy, "policy is null");
         this.backoff = IntervalFunction.ofExponentialRandomBackoff(policy.initialBackoff(), 2.0, 0.5, policy.maxBackoff());
         this.clock = requireNonNull(clock, "clock is null");

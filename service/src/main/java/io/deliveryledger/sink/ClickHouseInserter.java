@@ -4,11 +4,11 @@ import io.deliveryledger.event.RejectedRequest;
 import io.deliveryledger.event.StatusEvent;
 import io.deliveryledger.sink.Batch.Positioned;
 import org.jdbi.v3.core.Handle;
-import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.argument.Argument;
 import org.jdbi.v3.core.statement.PreparedBatch;
 
 import java.sql.Timestamp;
+import java.time.Clock;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
@@ -32,76 +32,96 @@ final class ClickHouseInserter
     static final String EVENTS_TABLE = "status_events";
     static final String REJECTED_TABLE = "rejected_requests";
 
+    // Every column in table order: the driver's binary insert path writes whole rows.
     private static final String INSERT_EVENT = """
-            INSERT INTO status_events (event_id, received_at, event_time, source, direction, account_sid, message_sid,
+            INSERT INTO status_events (event_id, received_at, event_time, inserted_at, source, direction, account_sid, message_sid,
                 messaging_service_sid, status, status_rank, error_code, from_address, to_address, api_version,
                 idempotency_token, journal_position, tags, parameters)
-            SETTINGS insert_deduplication_token = '%s'
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
     private static final String INSERT_REJECTED = """
-            INSERT INTO rejected_requests (received_at, endpoint, reason, detail, account_sid, message_sid, url, journal_position, parameters)
-            SETTINGS insert_deduplication_token = '%s'
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+            INSERT INTO rejected_requests (received_at, inserted_at, endpoint, reason, detail, account_sid, message_sid, url, journal_position, parameters)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
 
     private static final int LOOKUP_CHUNK = 1000;
 
-    private final Jdbi jdbi;
+    private final InsertHandles handles;
+    private final Clock clock;
 
-    ClickHouseInserter(Jdbi jdbi)
+    ClickHouseInserter(InsertHandles handles, Clock clock)
     {
-        this.jdbi = requireNonNull(jdbi, "jdbi is null");
+        this.handles = requireNonNull(handles, "handles is null");
+        this.clock = requireNonNull(clock, "clock is null");
     }
 
     /** Inserts the batch; returns the number of events skipped as already stored. */
     int insert(Batch batch)
     {
-        return jdbi.withHandle(handle -> {
+        Timestamp insertedAt = Timestamp.from(clock.instant());
+        // Rejected requests first: once a batch's events are visible, everything before them is stored.
+        if (!batch.rejectedRequests().isEmpty()) {
+            try (Handle handle = handles.open(batch.deduplicationToken(REJECTED_TABLE))) {
+                insertRejected(handle, batch.rejectedRequests(), insertedAt);
+            }
+        }
+        if (batch.events().isEmpty()) {
+            return 0;
+        }
+        try (Handle handle = handles.open(batch.deduplicationToken(EVENTS_TABLE))) {
             List<Positioned<StatusEvent>> fresh = withoutStoredEvents(handle, batch.events());
             if (!fresh.isEmpty()) {
-                PreparedBatch insert = handle.prepareBatch(INSERT_EVENT.formatted(batch.deduplicationToken(EVENTS_TABLE)));
-                for (Positioned<StatusEvent> positioned : fresh) {
-                    StatusEvent event = positioned.record();
-                    insert.add(
-                            event.eventId(),
-                            Timestamp.from(event.receivedAt()),
-                            Timestamp.from(event.eventTime()),
-                            event.source().columnValue(),
-                            event.direction(),
-                            event.accountSid(),
-                            event.messageSid(),
-                            event.messagingServiceSid().orElse(""),
-                            event.status().wireName(),
-                            event.status().rank(),
-                            event.errorCode().isPresent() ? event.errorCode().getAsInt() : null,
-                            event.from(),
-                            event.to(),
-                            event.apiVersion().orElse(""),
-                            event.idempotencyToken().orElse(""),
-                            positioned.position(),
-                            mapArgument(event.tags()),
-                            mapArgument(event.parameters()));
-                }
-                insert.execute();
-            }
-            if (!batch.rejectedRequests().isEmpty()) {
-                PreparedBatch insert = handle.prepareBatch(INSERT_REJECTED.formatted(batch.deduplicationToken(REJECTED_TABLE)));
-                for (Positioned<RejectedRequest> positioned : batch.rejectedRequests()) {
-                    RejectedRequest rejected = positioned.record();
-                    insert.add(
-                            Timestamp.from(rejected.receivedAt()),
-                            rejected.endpoint(),
-                            rejected.reason(),
-                            rejected.detail(),
-                            rejected.accountSid(),
-                            rejected.messageSid(),
-                            rejected.url(),
-                            positioned.position(),
-                            mapArgument(rejected.parameters()));
-                }
-                insert.execute();
+                insertEvents(handle, fresh, insertedAt);
             }
             return batch.events().size() - fresh.size();
-        });
+        }
+    }
+
+    private static void insertEvents(Handle handle, List<Positioned<StatusEvent>> events, Timestamp insertedAt)
+    {
+        PreparedBatch insert = handle.prepareBatch(INSERT_EVENT);
+        for (Positioned<StatusEvent> positioned : events) {
+            StatusEvent event = positioned.record();
+            insert.add(
+                    event.eventId(),
+                    Timestamp.from(event.receivedAt()),
+                    Timestamp.from(event.eventTime()),
+                    insertedAt,
+                    event.source().columnValue(),
+                    event.direction(),
+                    event.accountSid(),
+                    event.messageSid(),
+                    event.messagingServiceSid().orElse(""),
+                    event.status().wireName(),
+                    event.status().rank(),
+                    event.errorCode().isPresent() ? event.errorCode().getAsInt() : null,
+                    event.from(),
+                    event.to(),
+                    event.apiVersion().orElse(""),
+                    event.idempotencyToken().orElse(""),
+                    positioned.position(),
+                    mapArgument(event.tags()),
+                    mapArgument(event.parameters()));
+        }
+        insert.execute();
+    }
+
+    private static void insertRejected(Handle handle, List<Positioned<RejectedRequest>> rejectedRequests, Timestamp insertedAt)
+    {
+        PreparedBatch insert = handle.prepareBatch(INSERT_REJECTED);
+        for (Positioned<RejectedRequest> positioned : rejectedRequests) {
+            RejectedRequest rejected = positioned.record();
+            insert.add(
+                    Timestamp.from(rejected.receivedAt()),
+                    insertedAt,
+                    rejected.endpoint(),
+                    rejected.reason(),
+                    rejected.detail(),
+                    rejected.accountSid(),
+                    rejected.messageSid(),
+                    rejected.url(),
+                    positioned.position(),
+                    mapArgument(rejected.parameters()));
+        }
+        insert.execute();
     }
 
     /** Jdbi has no mapping for a Map; the driver takes one as a ClickHouse Map(String, String). */

@@ -9,13 +9,17 @@ import io.deliveryledger.testing.StatusCallbacks;
 import io.deliveryledger.testing.TestingClickHouseEngine;
 import io.deliveryledger.twilio.ParsedWebhook;
 import io.deliveryledger.twilio.WebhookParser;
+import io.deliveryledger.app.ClickHouseFactory;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.PreparedBatch;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -33,6 +37,7 @@ final class ClickHouseInserterTest
     static Path directory;
 
     private static TestingClickHouseEngine engine;
+    private static ClickHouseFactory clickhouse;
     private static Jdbi database;
 
     @BeforeAll
@@ -40,8 +45,12 @@ final class ClickHouseInserterTest
     {
         engine = new TestingClickHouseEngine(directory.resolve("clickhouse"));
         engine.start();
-        database = Jdbi.create(engine.jdbcUrl("inserter"));
-        SchemaMigrator migrator = new SchemaMigrator(Jdbi.create(engine.jdbcUrl("default")), database, "inserter");
+        clickhouse = new ClickHouseFactory();
+        clickhouse.setUrl(engine.httpUrl());
+        clickhouse.setDatabase("inserter");
+        clickhouse.setCompress(false);
+        database = clickhouse.buildDatabaseJdbi();
+        SchemaMigrator migrator = clickhouse.buildMigrator();
         assertThat(migrator.migrate()).isEqualTo(1);
         assertThat(migrator.migrate()).as("migrations are applied once").isZero();
     }
@@ -61,7 +70,7 @@ final class ClickHouseInserterTest
         }
         // The same events twice within the batch, as a Twilio retry would be.
         events.add(new Positioned<>(12_000, events.get(0).record()));
-        ClickHouseInserter inserter = new ClickHouseInserter(database);
+        ClickHouseInserter inserter = new ClickHouseInserter(clickhouse.buildInsertHandles(), Clock.systemUTC());
         UUID journal = UUID.randomUUID();
         RejectedRequest rejected = new RejectedRequest(Instant.now(), "/twilio/status", "unknown_status", "bad", ACCOUNT, "SMx", "http://x", Map.of("a", "b"));
 
@@ -71,7 +80,31 @@ final class ClickHouseInserterTest
 
         assertThat(count("SELECT count() FROM status_events")).isEqualTo(12_000);
         assertThat(count("SELECT count() FROM message_status WHERE status = 'delivered'")).isEqualTo(12_000);
-        assertThat(count("SELECT count() FROM rejected_requests WHERE reason = 'unknown_status'")).isEqualTo(1);
+        assertThat(count("SELECT count() FROM rejected_requests WHERE reason = 'unknown_status' AND parameters['a'] = 'b' AND inserted_at >= received_at")).isEqualTo(1);
+        // Every column lands where it belongs (the binary insert path writes rows by position).
+        StatusEvent first = events.get(0).record();
+        assertThat(count("""
+                SELECT count() FROM status_events
+                WHERE message_sid = '%s' AND event_id = '%s' AND account_sid = '%s' AND status = 'delivered' AND status_rank = 5
+                  AND error_code IS NULL AND from_address = '+15017122661' AND to_address = '+15558675310' AND source = 'callback'
+                  AND direction = 'outbound' AND api_version = '2010-04-01' AND journal_position = 0 AND inserted_at >= received_at
+                  AND parameters['RawDlrDoneDate'] = '2611271530' AND length(tags) = 0""".formatted(first.messageSid(), first.eventId(), ACCOUNT))).isEqualTo(1);
+    }
+
+    @Test
+    void insertsOnAConnectionWithTheSameDeduplicationTokenAreStoredOnce()
+    {
+        database.useHandle(handle -> handle.execute("CREATE TABLE token_check (id UInt32) ENGINE = MergeTree ORDER BY id SETTINGS non_replicated_deduplication_window = 10"));
+        for (String token : List.of("journal:0-9:token_check", "journal:0-9:token_check", "journal:10-19:token_check")) {
+            try (Handle handle = clickhouse.buildInsertHandles().open(token)) {
+                PreparedBatch insert = handle.prepareBatch("INSERT INTO token_check (id) VALUES (?)");
+                for (int id = 0; id < 10; id++) {
+                    insert.add(id);
+                }
+                insert.execute();
+            }
+        }
+        assertThat(count("SELECT count() FROM token_check")).as("the second insert with the first token is dropped").isEqualTo(20);
     }
 
     private static StatusEvent event(String sid, String status)
