@@ -1,5 +1,5 @@
--- Every accepted event, append-only. Ordered by message so the writer's duplicate check and a message's
--- timeline read few granules; time-range reads prune by partition and the received_at index.
+-- Every accepted event, append-only. Ordered by account and hour for time-range reads; bloom filters
+-- find one message's events and let the writer's duplicate check (recent events by id) skip granules.
 CREATE TABLE IF NOT EXISTS status_events
 (
     event_id FixedString(32),
@@ -21,11 +21,12 @@ CREATE TABLE IF NOT EXISTS status_events
     journal_position UInt64,
     tags Map(String, String),
     parameters Map(String, String),
-    INDEX received_at_minmax received_at TYPE minmax GRANULARITY 1
+    INDEX message_sid_bloom message_sid TYPE bloom_filter(0.001) GRANULARITY 1,
+    INDEX event_id_bloom event_id TYPE bloom_filter(0.001) GRANULARITY 1
 )
 ENGINE = MergeTree
 PARTITION BY toYYYYMM(received_at)
-ORDER BY (message_sid, event_time, event_id)
+ORDER BY (account_sid, toStartOfHour(received_at), message_sid, event_time)
 -- Makes insert_deduplication_token effective on a non-replicated table: a retried batch is stored once.
 SETTINGS non_replicated_deduplication_window = 1000;
 

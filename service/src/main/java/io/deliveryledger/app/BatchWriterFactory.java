@@ -36,6 +36,17 @@ public final class BatchWriterFactory
     @MinDuration(value = 1, unit = TimeUnit.MILLISECONDS)
     private Duration maxBackoff = Duration.seconds(30);
 
+    /** Exact copies of an event are recognised if they arrive within this time of the original. */
+    @NotNull
+    @MinDuration(value = 1, unit = TimeUnit.SECONDS)
+    private Duration duplicateWindow = Duration.hours(1);
+
+    @JsonProperty
+    public void setDuplicateWindow(Duration duplicateWindow)
+    {
+        this.duplicateWindow = duplicateWindow;
+    }
+
     @JsonProperty
     public void setMaxRows(int maxRows)
     {
@@ -68,6 +79,6 @@ public final class BatchWriterFactory
 
     public BatchPolicy policy()
     {
-        return new BatchPolicy(maxRows, maxBytes.toBytes(), maxAge.toJavaDuration(), initialBackoff.toJavaDuration(), maxBackoff.toJavaDuration());
+        return new BatchPolicy(maxRows, maxBytes.toBytes(), maxAge.toJavaDuration(), initialBackoff.toJavaDuration(), maxBackoff.toJavaDuration(), duplicateWindow.toJavaDuration());
     }
 }

@@ -8,11 +8,13 @@ import static java.util.Objects.requireNonNull;
  * When a batch is sent (whichever limit is reached first) and how failed inserts back off.
  *
  * @param maxAge how long the first record of a batch waits for others; bounds the delay to ClickHouse
+ * @param duplicateWindow how far back before a batch's events the writer looks for copies already stored
  */
-public record BatchPolicy(int maxRows, long maxBytes, Duration maxAge, Duration initialBackoff, Duration maxBackoff)
+public record BatchPolicy(int maxRows, long maxBytes, Duration maxAge, Duration initialBackoff, Duration maxBackoff, Duration duplicateWindow)
 {
     public BatchPolicy
     {
+        requireNonNull(duplicateWindow, "duplicateWindow is null");
         requireNonNull(maxAge, "maxAge is null");
         requireNonNull(initialBackoff, "initialBackoff is null");
         requireNonNull(maxBackoff, "maxBackoff is null");

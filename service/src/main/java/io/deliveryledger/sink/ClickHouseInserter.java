@@ -9,12 +9,11 @@ import org.jdbi.v3.core.statement.PreparedBatch;
 
 import java.sql.Timestamp;
 import java.time.Clock;
-import java.util.ArrayList;
-import java.util.HashSet;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 
 import static java.util.Objects.requireNonNull;
 
@@ -42,14 +41,16 @@ final class ClickHouseInserter
             INSERT INTO rejected_requests (received_at, inserted_at, endpoint, reason, detail, account_sid, message_sid, url, journal_position, parameters)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
 
-    private static final int LOOKUP_CHUNK = 1000;
+    private static final int LOOKUP_CHUNK = 5000;
 
     private final InsertHandles handles;
+    private final Duration duplicateWindow;
     private final Clock clock;
 
-    ClickHouseInserter(InsertHandles handles, Clock clock)
+    ClickHouseInserter(InsertHandles handles, Duration duplicateWindow, Clock clock)
     {
         this.handles = requireNonNull(handles, "handles is null");
+        this.duplicateWindow = requireNonNull(duplicateWindow, "duplicateWindow is null");
         this.clock = requireNonNull(clock, "clock is null");
     }
 
@@ -130,27 +131,27 @@ final class ClickHouseInserter
         return (position, statement, context) -> statement.setObject(position, map);
     }
 
-    /** Drops duplicates within the batch and events whose id ClickHouse already has. */
-    private static List<Positioned<StatusEvent>> withoutStoredEvents(Handle handle, List<Positioned<StatusEvent>> events)
+    /**
+     * Drops duplicates within the batch and events whose id ClickHouse already has among the events
+     * received from {@code duplicateWindow} before the batch's oldest on. A replayed record has its
+     * original receive time, and Twilio's retries follow within seconds, so the window bounds the
+     * work without missing those; only an exact copy arriving later than that is stored again.
+     */
+    private List<Positioned<StatusEvent>> withoutStoredEvents(Handle handle, List<Positioned<StatusEvent>> events)
     {
         Map<String, Positioned<StatusEvent>> byId = new LinkedHashMap<>();
+        Instant oldest = Instant.MAX;
         for (Positioned<StatusEvent> positioned : events) {
             byId.putIfAbsent(positioned.record().eventId(), positioned);
+            oldest = oldest.isBefore(positioned.record().receivedAt()) ? oldest : positioned.record().receivedAt();
         }
-        List<Positioned<StatusEvent>> unique = List.copyOf(byId.values());
+        Timestamp since = Timestamp.from(oldest.minus(duplicateWindow));
+        List<String> eventIds = List.copyOf(byId.keySet());
         // Chunks keep each lookup far below ClickHouse's max_query_size (256 KiB by default).
-        for (int start = 0; start < unique.size(); start += LOOKUP_CHUNK) {
-            List<Positioned<StatusEvent>> chunk = unique.subList(start, Math.min(unique.size(), start + LOOKUP_CHUNK));
-            Set<String> messageSids = new HashSet<>();
-            List<String> eventIds = new ArrayList<>();
-            for (Positioned<StatusEvent> positioned : chunk) {
-                messageSids.add(positioned.record().messageSid());
-                eventIds.add(positioned.record().eventId());
-            }
-            // The message SID leads the sort key, so this reads only the granules of these messages.
-            handle.createQuery("SELECT DISTINCT event_id FROM status_events WHERE message_sid IN (<messageSids>) AND event_id IN (<eventIds>)")
-                    .bindList("messageSids", new ArrayList<>(messageSids))
-                    .bindList("eventIds", eventIds)
+        for (int start = 0; start < eventIds.size(); start += LOOKUP_CHUNK) {
+            handle.createQuery("SELECT DISTINCT event_id FROM status_events WHERE received_at >= :since AND event_id IN (<eventIds>)")
+                    .bind("since", since)
+                    .bindList("eventIds", eventIds.subList(start, Math.min(eventIds.size(), start + LOOKUP_CHUNK)))
                     .mapTo(String.class)
                     .forEach(byId::remove);
         }

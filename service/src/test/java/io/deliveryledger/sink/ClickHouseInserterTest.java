@@ -20,6 +20,7 @@ import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
 import java.time.Clock;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -70,7 +71,7 @@ final class ClickHouseInserterTest
         }
         // The same events twice within the batch, as a Twilio retry would be.
         events.add(new Positioned<>(12_000, events.get(0).record()));
-        ClickHouseInserter inserter = new ClickHouseInserter(clickhouse.buildInsertHandles(), Clock.systemUTC());
+        ClickHouseInserter inserter = new ClickHouseInserter(clickhouse.buildInsertHandles(), Duration.ofHours(1), Clock.systemUTC());
         UUID journal = UUID.randomUUID();
         RejectedRequest rejected = new RejectedRequest(Instant.now(), "/twilio/status", "unknown_status", "bad", ACCOUNT, "SMx", "http://x", Map.of("a", "b"));
 
@@ -78,7 +79,7 @@ final class ClickHouseInserterTest
         // Replayed after a crash with other boundaries: every event is found and skipped.
         assertThat(inserter.insert(new Batch(journal, 5, new JournalMark(12_000, 1), events.subList(5, 12_001), List.of()))).isEqualTo(11_996);
 
-        assertThat(count("SELECT count() FROM status_events")).isEqualTo(12_000);
+        assertThat(count("SELECT count() FROM status_events WHERE status = 'delivered'")).isEqualTo(12_000);
         assertThat(count("SELECT count() FROM message_status WHERE status = 'delivered'")).isEqualTo(12_000);
         assertThat(count("SELECT count() FROM rejected_requests WHERE reason = 'unknown_status' AND parameters['a'] = 'b' AND inserted_at >= received_at")).isEqualTo(1);
         // Every column lands where it belongs (the binary insert path writes rows by position).
@@ -89,6 +90,28 @@ final class ClickHouseInserterTest
                   AND error_code IS NULL AND from_address = '+15017122661' AND to_address = '+15558675310' AND source = 'callback'
                   AND direction = 'outbound' AND api_version = '2010-04-01' AND journal_position = 0 AND inserted_at >= received_at
                   AND parameters['RawDlrDoneDate'] = '2611271530' AND length(tags) = 0""".formatted(first.messageSid(), first.eventId(), ACCOUNT))).isEqualTo(1);
+    }
+
+    @Test
+    void copiesAreRecognisedWithinTheDuplicateWindowOfTheOriginal()
+    {
+        ClickHouseInserter inserter = new ClickHouseInserter(clickhouse.buildInsertHandles(), Duration.ofHours(1), Clock.systemUTC());
+        UUID journal = UUID.randomUUID();
+        String sid = StatusCallbacks.messageSid();
+        Instant original = Instant.now().minus(Duration.ofHours(3));
+        inserter.insert(batchOf(journal, 0, event(sid, "sent", original)));
+
+        // A Twilio retry ten minutes later, and a replay of the same journal record: found and skipped.
+        assertThat(inserter.insert(batchOf(journal, 1, event(sid, "sent", original.plus(Duration.ofMinutes(10)))))).isEqualTo(1);
+        assertThat(inserter.insert(batchOf(journal, 2, event(sid, "sent", original)))).isEqualTo(1);
+        // The same content two hours later is past the window: stored again, as documented.
+        assertThat(inserter.insert(batchOf(journal, 3, event(sid, "sent", original.plus(Duration.ofHours(2)))))).isZero();
+        assertThat(count("SELECT count() FROM status_events WHERE message_sid = '" + sid + "'")).isEqualTo(2);
+    }
+
+    private static Batch batchOf(UUID journal, long position, StatusEvent event)
+    {
+        return new Batch(journal, position, new JournalMark(position, 1), List.of(new Positioned<>(position, event)), List.of());
     }
 
     @Test
@@ -109,7 +132,12 @@ final class ClickHouseInserterTest
 
     private static StatusEvent event(String sid, String status)
     {
-        ParsedWebhook parsed = new WebhookParser().parseStatusCallback(StatusCallbacks.callback(ACCOUNT, sid, status), Map.of(), Instant.now(), Optional.empty());
+        return event(sid, status, Instant.now());
+    }
+
+    private static StatusEvent event(String sid, String status, Instant receivedAt)
+    {
+        ParsedWebhook parsed = new WebhookParser().parseStatusCallback(StatusCallbacks.callback(ACCOUNT, sid, status), Map.of(), receivedAt, Optional.empty());
         return ((ParsedWebhook.Accepted) parsed).event();
     }
 
