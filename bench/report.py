@@ -1,10 +1,13 @@
 #!/usr/bin/env python3
-"""Turns what bench/run collected into the Markdown report it prints and writes to results/latest.md.
+"""Turns what bench/run collected into the Markdown report it prints and writes to results/latest.md
+(full pipeline) or results/latest-intake-only.md (--intake-only).
 
 Inputs (written by bench/run):
-  --results  one line per measurement: run TAB target TAB drain seconds TAB the BENCH_RESULT line
-             that bench/callbacks.lua printed (target is "service" or "bare")
-  --facts    key TAB value lines: machine facts, parameters and the service's state after the runs
+  --results  one line per measurement: run TAB target TAB drain TAB the BENCH_RESULT line that
+             bench/callbacks.lua printed (target is "service" or "bare"; drain is, for the service, the
+             seconds until ClickHouse caught up, or with --intake-only the journal's lag afterwards)
+  --facts    key TAB value lines: machine facts, parameters and the service's state after the runs;
+             "mode" is "full" or "intake-only"
 """
 
 import argparse
@@ -85,7 +88,11 @@ def summary(runs, target):
 def render(runs, facts):
     out = []
     service, bare = summary(runs, "service"), summary(runs, "bare")
-    out.append(f"# Ingest benchmark: {facts.get('date', '?')}")
+    intake_only = facts.get("mode") == "intake-only"
+    mode_title = "intake only (no ClickHouse)" if intake_only else "full pipeline (service + local ClickHouse)"
+    out.append(f"# Ingest benchmark, {mode_title}: {facts.get('date', '?')}")
+    out.append("")
+    out.append(f"**Mode: {facts.get('mode_detail', facts.get('mode', 'full'))}.**")
     out.append("")
     out.append(f"{facts.get('requests')} pre-signed status callbacks per measurement at concurrency {facts.get('concurrency')} "
                f"(wrk -t{facts.get('threads')}), {facts.get('runs')} runs per target alternating service and bare Jetty, "
@@ -110,33 +117,63 @@ def render(runs, facts):
     out.append("")
     out.append("## Each measurement")
     out.append("")
-    out.append("| run | target | accepted/s | p50 | p90 | p99 | max | non-2xx | socket errors | seconds | ClickHouse caught up after |")
+    last_column = "journal lag after" if intake_only else "ClickHouse caught up after"
+    out.append(f"| run | target | accepted/s | p50 | p90 | p99 | max | non-2xx | socket errors | seconds | {last_column} |")
     out.append("| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |")
     for run in runs:
         non2xx = str(run["non2xx"]) if run["non2xx"] == 0 else f"{run['non2xx']} ({run['statuses']})"
-        drain = f"{run['drain']} s" if run["target"] == "service" else ""
+        if run["target"] != "service":
+            drain = ""
+        elif intake_only:
+            drain = f"{int(run['drain']):,}" if run["drain"].isdigit() else run["drain"]
+        else:
+            drain = f"{run['drain']} s"
         out.append(f"| {run['run']} | {run['target']} | {run['ok_per_s']:,.0f} | {milliseconds(run['p50'])} | {milliseconds(run['p90'])} | "
                    f"{milliseconds(run['p99'])} | {milliseconds(run['max'])} | {non2xx} | {run['socket_errors']} | {run['elapsed_s']:.2f} | {drain} |")
     out.append("")
-    out.append("\"ClickHouse caught up after\": seconds from the end of the measurement until the journal's lag (records not yet "
-               "confirmed by ClickHouse) was 0; the next measurement starts only then (or once the lag has not gone down for 30 s: "
-               "\"no\"). After the warm-up: " + facts.get("warmup_drain", "?") + (" s." if facts.get("warmup_drain", "").replace(".", "").isdigit() else "."))
+    if intake_only:
+        out.append("\"journal lag after\": records in the journal that ClickHouse has not confirmed, right after the measurement: "
+                   "with nothing listening at the ClickHouse URL, every callback accepted so far (warm-up included). "
+                   "Measurements follow each other without waiting for ClickHouse.")
+    else:
+        out.append("\"ClickHouse caught up after\": seconds from the end of the measurement until the journal's lag (records not yet "
+                   "confirmed by ClickHouse) was 0; the next measurement starts only then (or once the lag has not gone down for 30 s: "
+                   "\"no\"). After the warm-up: " + facts.get("warmup_drain", "?") + (" s." if facts.get("warmup_drain", "").replace(".", "").isdigit() else "."))
     out.append("")
     out.append("## The service after the runs")
     out.append("")
-    for name, label in (
-            ("accepted", "callbacks accepted (`intake.accepted`)"),
-            ("sent_to_service", "responses wrk counted from the service (warm-up and measurements; up to one more request per connection is in flight when a measurement stops)"),
+    if intake_only:
+        out.append("Intake only: ClickHouse was unreachable on purpose, so nothing is inserted, the journal keeps every accepted "
+                   "callback (`journal.lag` should equal `intake.accepted`), the batch writer's failed attempts and the unhealthy "
+                   "`clickhouse` check are expected, and there are no ClickHouse rows to check.")
+        out.append("")
+    service_items = [
+        ("accepted", "callbacks accepted (`intake.accepted`)"),
+        ("sent_to_service", "responses wrk counted from the service (warm-up and measurements; up to one more request per connection is in flight when a measurement stops)"),
+    ]
+    if intake_only:
+        service_items += [
+            ("journal_lag", "records waiting for ClickHouse (`journal.lag`)"),
+            ("journal_unconfirmed_bytes", "bytes waiting for ClickHouse (`journal.unconfirmed-bytes`)"),
+            ("journal_max_size", "journal cap (`JOURNAL_MAX_SIZE`; 503 once reached)"),
+            ("insert_failures", "failed insert attempts (`sink.insert-failures`; expected, nothing listens)"),
+        ]
+    else:
+        service_items += [
             ("clickhouse_rows", "rows in `ledger.status_events`"),
             ("inserted_rows", "rows inserted (`sink.inserted-rows`)"),
             ("duplicates_skipped", "duplicates skipped (`sink.duplicates-skipped`)"),
             ("insert_failures", "insert failures (`sink.insert-failures`)"),
-            ("refused", "refused callbacks (`intake.forbidden.*`, `intake.rejected.*`, `intake.unavailable.*`)"),
-            ("journal", "journal (`journal.fsyncs`, `journal.group-size`; recent samples)"),
-            ("sink", "ClickHouse inserts (`sink.insert-latency`, `sink.batch-rows`; recent samples)"),
-            ("health", "`/healthcheck`"),
-            ("log_warnings", "service log: WARN / ERROR lines"),
-    ):
+            ("journal_lag", "records waiting for ClickHouse at the end (`journal.lag`)"),
+        ]
+    service_items += [
+        ("refused", "refused callbacks (`intake.forbidden.*`, `intake.rejected.*`, `intake.unavailable.*`)"),
+        ("journal", "journal (`journal.fsyncs`, `journal.group-size`; recent samples)"),
+        ("sink", "ClickHouse inserts (`sink.insert-latency`, `sink.batch-rows`; recent samples)"),
+        ("health", "`/healthcheck`" + (" (unhealthy `clickhouse` expected in this mode)" if intake_only else "")),
+        ("log_warnings", "service log: WARN / ERROR lines"),
+    ]
+    for name, label in service_items:
         if name in facts:
             out.append(f"- {label}: {facts[name]}")
     for line in facts.get("log_lines", []):
@@ -147,6 +184,7 @@ def render(runs, facts):
     out.append("")
     for name, label in (
             ("date", "date"),
+            ("mode", "mode"),
             ("nproc", "nproc"),
             ("cpu", "CPU"),
             ("memory", "memory"),
