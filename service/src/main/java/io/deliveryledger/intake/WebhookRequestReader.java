@@ -42,13 +42,15 @@ public final class WebhookRequestReader
     public Webhook fromForm(WebhookKind kind, HttpServletRequest request)
             throws IOException, MalformedWebhookException
     {
-        Map<String, String> parameters = new LinkedHashMap<>();
+        Map<String, String> decoded = new LinkedHashMap<>();
         try {
-            UrlEncoded.decodeUtf8To(request.getInputStream(), parameters::putIfAbsent, MAX_BODY_BYTES, MAX_PARAMETERS);
+            UrlEncoded.decodeUtf8To(request.getInputStream(), decoded::putIfAbsent, MAX_BODY_BYTES, MAX_PARAMETERS);
         }
         catch (IllegalArgumentException | IllegalStateException e) {
             throw new MalformedWebhookException("Request body is not a valid form of at most " + MAX_BODY_BYTES + " bytes and " + MAX_PARAMETERS + " parameters: " + e.getMessage());
         }
+        // Immutable once, here: the records that carry the parameters on keep this copy instead of making their own.
+        Map<String, String> parameters = Map.copyOf(decoded);
         return new Webhook(kind, signedUrl(request), parameters, parameters, query(request), header(request, SIGNATURE_HEADER), header(request, IDEMPOTENCY_HEADER));
     }
 
@@ -70,17 +72,17 @@ public final class WebhookRequestReader
             throws MalformedWebhookException
     {
         String query = request.getQueryString();
-        Map<String, String> parameters = new LinkedHashMap<>();
         if (query == null) {
-            return parameters;
+            return Map.of();
         }
+        Map<String, String> parameters = new LinkedHashMap<>();
         try {
             UrlEncoded.decodeUtf8To(query, 0, query.length(), parameters::putIfAbsent);
         }
         catch (IllegalArgumentException e) {
             throw new MalformedWebhookException("Query string is not valid URL encoding: " + e.getMessage());
         }
-        return parameters;
+        return Map.copyOf(parameters);
     }
 
     private static Optional<String> header(HttpServletRequest request, String name)
