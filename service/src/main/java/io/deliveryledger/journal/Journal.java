@@ -272,11 +272,6 @@ public final class Journal
         lockChannel.close();
     }
 
-    boolean isClosed()
-    {
-        return closed;
-    }
-
     /** Waits until a record at {@code position} is durable or {@code timeoutNanos} passed; returns the durable end. */
     long awaitDurable(long position, long timeoutNanos)
             throws InterruptedException
@@ -370,18 +365,22 @@ public final class Journal
     {
         long firstPosition = nextPosition;
         long fileSizeBefore = activeFileSize;
-        long endOffsetBefore = durableEndOffset;
+        long endOffset = durableEndOffset;
+        // Records of this group already fsynced in a segment the group filled up; they stand even if the rest fails.
+        int synced = 0;
         try {
             if (writeFailure != null) {
                 throw new IOException("Journal stopped writing after an earlier failure", writeFailure);
             }
-            long endOffset = endOffsetBefore;
             ByteBuffer buffer = ByteBuffer.allocate(group.stream().mapToInt(append -> SegmentFormat.framedSize(append.payload.length)).sum());
-            for (PendingAppend append : group) {
+            for (int index = 0; index < group.size(); index++) {
+                PendingAppend append = group.get(index);
                 int size = SegmentFormat.framedSize(append.payload.length);
                 if (activeChannel == null || (activeFileSize + size > settings.segmentBytes() && activeFileSize > SegmentFormat.HEADER_BYTES)) {
                     writeAndSync(buffer.flip());
                     buffer.clear();
+                    synced = index;
+                    publishDurable(nextPosition - 1, endOffset);
                     startSegment(nextPosition, endOffset);
                     fileSizeBefore = activeFileSize;
                 }
@@ -393,22 +392,26 @@ public final class Journal
             try (Timer.Context ignored = fsyncs.time()) {
                 writeAndSync(buffer.flip());
             }
+            synced = group.size();
             publishDurable(nextPosition - 1, endOffset);
         }
         catch (IOException | RuntimeException e) {
-            // Undo the partial group so that later appends don't land behind bytes recovery would cut off.
-            nextPosition = firstPosition;
-            reservedBytes.addAndGet(-group.stream().mapToLong(append -> SegmentFormat.framedSize(append.payload.length)).sum());
+            // Undo the unsynced part so that later appends don't land behind bytes recovery would cut off.
+            List<PendingAppend> failed = group.subList(synced, group.size());
+            nextPosition = firstPosition + synced;
+            reservedBytes.addAndGet(-failed.stream().mapToLong(append -> SegmentFormat.framedSize(append.payload.length)).sum());
             rollBack(fileSizeBefore, e);
-            log.error("Journal write of {} records failed", group.size(), e);
-            group.forEach(append -> append.result.completeExceptionally(e));
+            log.error("Journal write of {} records failed", failed.size(), e);
+            failed.forEach(append -> append.result.completeExceptionally(e));
+        }
+        if (synced == 0) {
             return;
         }
-        appends.mark(group.size());
-        groupSizes.update(group.size());
+        appends.mark(synced);
+        groupSizes.update(synced);
         // Whatever waits on these futures (answering HTTP requests) runs on another thread, so the
         // writer goes straight on to the next group's fsync.
-        List<PendingAppend> written = List.copyOf(group);
+        List<PendingAppend> written = List.copyOf(group.subList(0, synced));
         acknowledger.execute(() -> {
             long position = firstPosition;
             for (PendingAppend append : written) {
