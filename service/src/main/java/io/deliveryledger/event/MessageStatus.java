@@ -12,33 +12,31 @@ import java.util.stream.Collectors;
  */
 public enum MessageStatus
 {
-    ACCEPTED("accepted", 1, false),
-    SCHEDULED("scheduled", 1, false),
-    QUEUED("queued", 2, false),
-    SENDING("sending", 3, false),
-    RECEIVING("receiving", 3, false),
-    SENT("sent", 4, false),
-    CANCELED("canceled", 5, true),
-    FAILED("failed", 5, true),
-    DELIVERED("delivered", 5, true),
-    UNDELIVERED("undelivered", 5, true),
-    PARTIALLY_DELIVERED("partially_delivered", 5, true),
-    RECEIVED("received", 5, true),
+    ACCEPTED("accepted", 1),
+    SCHEDULED("scheduled", 1),
+    QUEUED("queued", 2),
+    SENDING("sending", 3),
+    RECEIVING("receiving", 3),
+    SENT("sent", 4),
+    CANCELED("canceled", 5),
+    FAILED("failed", 5),
+    DELIVERED("delivered", 5),
+    UNDELIVERED("undelivered", 5),
+    PARTIALLY_DELIVERED("partially_delivered", 5),
+    RECEIVED("received", 5),
     // A read receipt can follow delivered, so it outranks every other final status.
-    READ("read", 6, true);
+    READ("read", 6);
 
     private static final Map<String, MessageStatus> BY_WIRE_NAME = Arrays.stream(values())
             .collect(Collectors.toUnmodifiableMap(MessageStatus::wireName, Function.identity()));
 
     private final String wireName;
     private final int rank;
-    private final boolean terminal;
 
-    MessageStatus(String wireName, int rank, boolean terminal)
+    MessageStatus(String wireName, int rank)
     {
         this.wireName = wireName;
         this.rank = rank;
-        this.terminal = terminal;
     }
 
     /** The value Twilio sends, e.g. {@code delivered}. */
@@ -50,11 +48,6 @@ public enum MessageStatus
     public int rank()
     {
         return rank;
-    }
-
-    public boolean terminal()
-    {
-        return terminal;
     }
 
     public static Optional<MessageStatus> fromWireName(String value)

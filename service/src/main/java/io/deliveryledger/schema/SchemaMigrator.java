@@ -76,11 +76,6 @@ public final class SchemaMigrator
         return count;
     }
 
-    public int latestVersion()
-    {
-        return MIGRATIONS.get(MIGRATIONS.size() - 1).version();
-    }
-
     static List<String> statements(String resource)
     {
         try (InputStream input = SchemaMigrator.class.getClassLoader().getResourceAsStream(resource)) {
