@@ -4,12 +4,18 @@ import io.deliveryledger.event.LedgerRecordCodec;
 import io.deliveryledger.health.ClickHouseHealthCheck;
 import io.deliveryledger.health.DiskSpaceHealthCheck;
 import io.deliveryledger.health.JournalHealthCheck;
+import io.deliveryledger.intake.RegistrationResource;
 import io.deliveryledger.intake.Webhook.WebhookKind;
 import io.deliveryledger.intake.WebhookIntake;
 import io.deliveryledger.intake.WebhookRequestReader;
 import io.deliveryledger.intake.WebhookServlet;
 import io.deliveryledger.journal.Journal;
+import io.deliveryledger.reconcile.LedgerStates;
+import io.deliveryledger.reconcile.ReconcileScheduler;
+import io.deliveryledger.reconcile.ReconcileServlet;
+import io.deliveryledger.reconcile.Reconciler;
 import io.deliveryledger.sink.BatchWriter;
+import io.deliveryledger.twilio.MessageResourceConverter;
 import io.deliveryledger.twilio.WebhookParser;
 import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
 import io.dropwizard.configuration.SubstitutingSourceProvider;
@@ -25,7 +31,8 @@ import java.time.Clock;
 
 /**
  * Wires the data path: Twilio webhook → {@link WebhookIntake} (signature, parsing) → {@link Journal}
- * (fsync, then 200) → {@link BatchWriter} → ClickHouse.
+ * (fsync, then 200) → {@link BatchWriter} → ClickHouse. Registrations ({@link RegistrationResource})
+ * and {@link Reconciler} (Twilio's REST API) feed the same journal.
  */
 public final class DeliveryLedgerApplication
         extends Application<DeliveryLedgerConfiguration>
@@ -48,6 +55,8 @@ public final class DeliveryLedgerApplication
         // ${NAME:-default} in config.yml reads the environment; an unset variable without default is an error.
         bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(true)));
         bootstrap.addCommand(new MigrateCommand());
+        bootstrap.addCommand(new ReconcileCommand());
+        bootstrap.addCommand(new BackfillCommand());
     }
 
     @Override
@@ -94,6 +103,26 @@ public final class DeliveryLedgerApplication
             servlet.setAsyncSupported(true);
             servlet.addMapping(kind.endpoint());
         }
+
+        // Registrations (Twilio's create-call answers) take the callbacks' path: journal, then ClickHouse.
+        environment.jersey().register(new RegistrationResource(
+                configuration.getTwilio().authTokensByAccount().keySet(),
+                new MessageResourceConverter(),
+                journal,
+                codec,
+                environment.getObjectMapper(),
+                configuration.getJournal().appendTimeout(),
+                configuration.getJournal().retryAfter(),
+                clock,
+                environment.metrics()));
+
+        // Reconciliation writes what Twilio's API says into the same journal.
+        ReconcileFactory reconcile = configuration.getReconcile();
+        Reconciler reconciler = reconcile.build(configuration.getTwilio(), jdbi, journal, codec, clock, environment.metrics());
+        if (reconcile.isSchedule()) {
+            environment.lifecycle().manage(new ReconcileScheduler(reconciler, new LedgerStates(jdbi), reconcile.interval(), clock));
+        }
+        environment.admin().addServlet("reconcile", new ReconcileServlet(reconciler, environment.getObjectMapper())).addMapping("/tasks/reconcile");
 
         environment.healthChecks().register("clickhouse", new ClickHouseHealthCheck(jdbi));
         environment.healthChecks().register("journal", new JournalHealthCheck(journal, batchWriter));

@@ -24,6 +24,22 @@ public final class DeliveryLedgerConfiguration
     @NotNull
     private BatchWriterFactory batchWriter = new BatchWriterFactory();
 
+    @Valid
+    @NotNull
+    private ReconcileFactory reconcile = new ReconcileFactory();
+
+    @JsonProperty
+    public ReconcileFactory getReconcile()
+    {
+        return reconcile;
+    }
+
+    @JsonProperty
+    public void setReconcile(ReconcileFactory reconcile)
+    {
+        this.reconcile = reconcile;
+    }
+
     @JsonProperty
     public TwilioFactory getTwilio()
     {

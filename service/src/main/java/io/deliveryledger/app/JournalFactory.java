@@ -114,6 +114,23 @@ public final class JournalFactory
     public Journal open(MetricRegistry metrics)
             throws IOException
     {
-        return Journal.open(new JournalSettings(Path.of(directory), segmentSize.toBytes(), maxSize.toBytes(), groupCommitWindow.toJavaDuration()), metrics);
+        return open(Path.of(directory), metrics);
+    }
+
+    /**
+     * A command's own journal beside the server's ({@code .data/journal-backfill}), so that it runs
+     * while the server holds its journal, and an interrupted run's records are sent by the next one.
+     */
+    public Journal openForCommand(String command, MetricRegistry metrics)
+            throws IOException
+    {
+        Path serverJournal = Path.of(directory).toAbsolutePath();
+        return open(serverJournal.resolveSibling(serverJournal.getFileName() + "-" + command), metrics);
+    }
+
+    private Journal open(Path journalDirectory, MetricRegistry metrics)
+            throws IOException
+    {
+        return Journal.open(new JournalSettings(journalDirectory, segmentSize.toBytes(), maxSize.toBytes(), groupCommitWindow.toJavaDuration()), metrics);
     }
 }

@@ -36,6 +36,11 @@ public final class TwilioFactory
     @Pattern(regexp = "^(https?://.+)?$", message = "must be an http(s) URL")
     private String publicBaseUrl = "";
 
+    /** Where Twilio's REST API is; a local fake (the simulator) in tests and demos. */
+    @NotNull
+    @Pattern(regexp = "^https?://[^?#]+$", message = "must be an http(s) URL")
+    private String apiBaseUrl = "https://api.twilio.com";
+
     @JsonProperty
     public void setAccountSid(String accountSid)
     {
@@ -81,6 +86,31 @@ public final class TwilioFactory
     public Optional<URI> publicBaseUrl()
     {
         return publicBaseUrl.isEmpty() ? Optional.empty() : Optional.of(URI.create(publicBaseUrl));
+    }
+
+    @JsonProperty
+    public String getApiBaseUrl()
+    {
+        return apiBaseUrl;
+    }
+
+    @JsonProperty
+    public void setApiBaseUrl(String apiBaseUrl)
+    {
+        this.apiBaseUrl = apiBaseUrl == null || apiBaseUrl.isBlank() ? "https://api.twilio.com" : apiBaseUrl.strip();
+    }
+
+    public URI apiBaseUrl()
+    {
+        return URI.create(apiBaseUrl);
+    }
+
+    /** The token each account uses for Twilio's REST API: the first listed, the current one during a rotation. */
+    public Map<String, String> restApiTokens()
+    {
+        Map<String, String> tokens = new LinkedHashMap<>();
+        authTokensByAccount().forEach((accountSid, accountTokens) -> tokens.put(accountSid, accountTokens.get(0)));
+        return tokens;
     }
 
     /** Every configured account with its valid tokens; fails with a clear message when there is none. */

@@ -12,31 +12,33 @@ import java.util.stream.Collectors;
  */
 public enum MessageStatus
 {
-    ACCEPTED("accepted", 1),
-    SCHEDULED("scheduled", 1),
-    QUEUED("queued", 2),
-    SENDING("sending", 3),
-    RECEIVING("receiving", 3),
-    SENT("sent", 4),
-    CANCELED("canceled", 5),
-    FAILED("failed", 5),
-    DELIVERED("delivered", 5),
-    UNDELIVERED("undelivered", 5),
-    PARTIALLY_DELIVERED("partially_delivered", 5),
-    RECEIVED("received", 5),
+    ACCEPTED("accepted", 1, false),
+    SCHEDULED("scheduled", 1, false),
+    QUEUED("queued", 2, false),
+    SENDING("sending", 3, false),
+    RECEIVING("receiving", 3, false),
+    SENT("sent", 4, false),
+    CANCELED("canceled", 5, true),
+    FAILED("failed", 5, true),
+    DELIVERED("delivered", 5, true),
+    UNDELIVERED("undelivered", 5, true),
+    PARTIALLY_DELIVERED("partially_delivered", 5, true),
+    RECEIVED("received", 5, true),
     // A read receipt can follow delivered, so it outranks every other final status.
-    READ("read", 6);
+    READ("read", 6, true);
 
     private static final Map<String, MessageStatus> BY_WIRE_NAME = Arrays.stream(values())
             .collect(Collectors.toUnmodifiableMap(MessageStatus::wireName, Function.identity()));
 
     private final String wireName;
     private final int rank;
+    private final boolean isFinal;
 
-    MessageStatus(String wireName, int rank)
+    MessageStatus(String wireName, int rank, boolean isFinal)
     {
         this.wireName = wireName;
         this.rank = rank;
+        this.isFinal = isFinal;
     }
 
     /** The value Twilio sends, e.g. {@code delivered}. */
@@ -48,6 +50,15 @@ public enum MessageStatus
     public int rank()
     {
         return rank;
+    }
+
+    /**
+     * Whether Twilio reports nothing more for the message, save a read receipt after delivery. A message
+     * that is not final long after its last event has probably lost a callback: reconciliation fetches it.
+     */
+    public boolean isFinal()
+    {
+        return isFinal;
     }
 
     public static Optional<MessageStatus> fromWireName(String value)

@@ -18,6 +18,7 @@ import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -217,6 +218,28 @@ public final class Journal
             reservedBytes.addAndGet(-(mark.endOffset() - acknowledgedEndOffset));
             acknowledgedEndOffset = mark.endOffset();
             deleteConfirmedSegments(segments, mark.position());
+            acknowledgeLock.notifyAll();
+        }
+    }
+
+    /**
+     * Waits until everything up to {@code position} is confirmed downstream, for writers that must know
+     * their records reached ClickHouse (reconciliation before it reads what it wrote, a command before
+     * it exits). Returns false if {@code timeout} passed first.
+     */
+    public boolean awaitAcknowledged(long position, Duration timeout)
+            throws InterruptedException
+    {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        synchronized (acknowledgeLock) {
+            while (checkpoint.acknowledgedPosition() < position) {
+                long remaining = deadline - System.nanoTime();
+                if (remaining <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(acknowledgeLock, remaining);
+            }
+            return true;
         }
     }
 

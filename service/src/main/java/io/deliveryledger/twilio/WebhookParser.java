@@ -1,18 +1,14 @@
 package io.deliveryledger.twilio;
 
+import io.deliveryledger.event.EventIds;
 import io.deliveryledger.event.MessageStatus;
 import io.deliveryledger.event.Source;
 import io.deliveryledger.event.StatusEvent;
 
-import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.time.Instant;
-import java.util.HexFormat;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.TreeMap;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -85,7 +81,7 @@ public final class WebhookParser
         }
         OptionalInt errorCode = errorCodeValue.map(value -> OptionalInt.of(Integer.parseInt(value))).orElse(OptionalInt.empty());
         StatusEvent event = new StatusEvent(
-                eventId(source, parameters, tags),
+                EventIds.of(source, parameters, tags),
                 source,
                 receivedAt,
                 receivedAt,
@@ -115,43 +111,6 @@ public final class WebhookParser
             };
         }
         return E164.matcher(value).matches() || SHORT_CODE.matcher(value).matches() || ALPHANUMERIC_SENDER.matcher(value).matches();
-    }
-
-    /**
-     * A digest of everything Twilio sent, so an exact duplicate or a retry of the same request gets the
-     * same id and is stored once, while a real change (another status, another error code) is not.
-     */
-    private static String eventId(Source source, Map<String, String> parameters, Map<String, String> tags)
-    {
-        MessageDigest digest = sha256();
-        update(digest, source.columnValue());
-        new TreeMap<>(parameters).forEach((name, value) -> {
-            update(digest, name);
-            update(digest, value);
-        });
-        update(digest, "");
-        new TreeMap<>(tags).forEach((name, value) -> {
-            update(digest, name);
-            update(digest, value);
-        });
-        return HexFormat.of().formatHex(digest.digest(), 0, 16);
-    }
-
-    private static void update(MessageDigest digest, String value)
-    {
-        digest.update(value.getBytes(StandardCharsets.UTF_8));
-        // A separator that can't appear in form values keeps ("ab","c") and ("a","bc") apart.
-        digest.update((byte) 0);
-    }
-
-    private static MessageDigest sha256()
-    {
-        try {
-            return MessageDigest.getInstance("SHA-256");
-        }
-        catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException("SHA-256 is required of every JVM", e);
-        }
     }
 
     private static Optional<String> first(Map<String, String> parameters, String... names)

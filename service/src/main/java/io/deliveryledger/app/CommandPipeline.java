@@ -1,0 +1,68 @@
+package io.deliveryledger.app;
+
+import com.codahale.metrics.MetricRegistry;
+import io.deliveryledger.event.LedgerRecordCodec;
+import io.deliveryledger.journal.Journal;
+import io.deliveryledger.reconcile.LedgerStates;
+import io.deliveryledger.reconcile.Reconciler;
+import io.deliveryledger.sink.BatchWriter;
+
+import java.io.IOException;
+import java.time.Clock;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * The data path of a command that talks to Twilio: a journal of its own and a batch writer, so that
+ * what a command learns reaches ClickHouse the way a callback does, deduplicated and acknowledged.
+ */
+final class CommandPipeline
+        implements AutoCloseable
+{
+    private final Journal journal;
+    private final BatchWriter batchWriter;
+    private final Reconciler reconciler;
+    private final LedgerStates ledger;
+
+    private CommandPipeline(Journal journal, BatchWriter batchWriter, Reconciler reconciler, LedgerStates ledger)
+    {
+        this.journal = requireNonNull(journal, "journal is null");
+        this.batchWriter = requireNonNull(batchWriter, "batchWriter is null");
+        this.reconciler = requireNonNull(reconciler, "reconciler is null");
+        this.ledger = requireNonNull(ledger, "ledger is null");
+    }
+
+    static CommandPipeline open(String command, DeliveryLedgerConfiguration configuration)
+            throws IOException
+    {
+        Clock clock = Clock.systemUTC();
+        MetricRegistry metrics = new MetricRegistry();
+        LedgerRecordCodec codec = new LedgerRecordCodec();
+        ClickHouseFactory clickhouse = configuration.getClickhouse();
+        // Migrations first: the ledger's tables must exist before the reconciler reads them.
+        clickhouse.buildMigrator().migrate();
+        Journal journal = configuration.getJournal().openForCommand(command, metrics);
+        BatchWriter batchWriter = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), configuration.getBatchWriter().policy(), clock, metrics);
+        batchWriter.start();
+        Reconciler reconciler = configuration.getReconcile().build(configuration.getTwilio(), clickhouse.buildDatabaseJdbi(), journal, codec, clock, metrics);
+        return new CommandPipeline(journal, batchWriter, reconciler, new LedgerStates(clickhouse.buildDatabaseJdbi()));
+    }
+
+    Reconciler reconciler()
+    {
+        return reconciler;
+    }
+
+    LedgerStates ledger()
+    {
+        return ledger;
+    }
+
+    @Override
+    public void close()
+            throws InterruptedException, IOException
+    {
+        batchWriter.stop();
+        journal.close();
+    }
+}

@@ -1,0 +1,159 @@
+package io.deliveryledger.reconcile;
+
+import io.deliveryledger.event.MessageStatus;
+import org.jdbi.v3.core.Handle;
+import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.statement.PreparedBatch;
+
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+
+import static java.util.Objects.requireNonNull;
+
+/** What reconciliation reads from and records in ClickHouse. */
+public final class LedgerStates
+{
+    private static final String STATES = """
+            SELECT message_sid, status, error_code
+            FROM message_status
+            WHERE message_sid IN (<sids>)""";
+
+    // Candidates by the shortest threshold; each status's own threshold is applied to them afterwards.
+    private static final String STALE_CANDIDATES = """
+            SELECT s.message_sid AS message_sid, s.account_sid AS account_sid, s.status AS status, s.error_code AS error_code,
+                   toUnixTimestamp64Milli(s.last_event_at) AS last_event_at, toUnixTimestamp64Milli(ifNull(c.checked_at, toDateTime64(0, 3, 'UTC'))) AS checked_at
+            FROM message_status AS s
+            LEFT JOIN (SELECT message_sid, max(checked_at) AS checked_at FROM reconcile_checks GROUP BY message_sid) AS c ON c.message_sid = s.message_sid
+            WHERE s.status IN (<pending>)
+              AND s.direction = 'outbound'
+              AND s.last_event_at < :cutoff
+              AND s.first_event_at >= :lookbackStart
+            ORDER BY s.last_event_at
+            LIMIT :limit""";
+
+    private static final String INSERT_CHECK = """
+            INSERT INTO reconcile_checks (message_sid, account_sid, checked_at, outcome, status, run_id)
+            VALUES (?, ?, ?, ?, ?, ?)""";
+
+    private static final String INSERT_RUN = """
+            INSERT INTO reconciliation_runs (run_id, trigger, started_at, finished_at, window_from, window_to, stale_after_seconds,
+                checked, fixed, not_found, api_calls, rate_limited, outcome, error)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+
+    private static final String COMPLETED_WINDOWS = """
+            SELECT DISTINCT toUnixTimestamp64Milli(assumeNotNull(window_from)) AS window_from, toUnixTimestamp64Milli(assumeNotNull(window_to)) AS window_to
+            FROM reconciliation_runs
+            WHERE outcome = 'completed' AND window_from IS NOT NULL AND trigger IN (<triggers>)
+              AND window_from >= :from AND window_to <= :to""";
+
+    private final Jdbi jdbi;
+
+    public LedgerStates(Jdbi jdbi)
+    {
+        this.jdbi = requireNonNull(jdbi, "jdbi is null");
+    }
+
+    /** The ledger's current status of each of {@code messageSids} it knows. */
+    public Map<String, KnownState> statesOf(Collection<String> messageSids)
+    {
+        if (messageSids.isEmpty()) {
+            return Map.of();
+        }
+        return jdbi.withHandle(handle -> {
+            Map<String, KnownState> states = new HashMap<>();
+            handle.createQuery(STATES)
+                    .bindList("sids", List.copyOf(messageSids))
+                    .map((row, context) -> new KnownState(
+                            row.getString("message_sid"),
+                            row.getString("status"),
+                            errorCode(row.getObject("error_code"))))
+                    .forEach(state -> states.put(state.messageSid(), state));
+            return states;
+        });
+    }
+
+    /** Messages that are not final, stale by {@code policy} at {@code now}, and not fetched since they became stale. */
+    public List<StaleMessage> staleMessages(StalePolicy policy, Instant now)
+    {
+        Instant cutoff = now.minus(policy.shortest());
+        List<String> pending = StalePolicy.pendingStatuses().stream().map(MessageStatus::wireName).toList();
+        return jdbi.withHandle(handle -> handle.createQuery(STALE_CANDIDATES)
+                .bindList("pending", pending)
+                .bind("cutoff", Timestamp.from(cutoff))
+                .bind("lookbackStart", Timestamp.from(now.minus(policy.lookback())))
+                .bind("limit", policy.maxMessagesPerRun())
+                .map((row, context) -> {
+                    KnownState state = new KnownState(row.getString("message_sid"), row.getString("status"), errorCode(row.getObject("error_code")));
+                    Instant staleSince = now.minus(MessageStatus.fromWireName(state.status()).map(policy::staleAfter).orElse(policy.staleAfter()));
+                    boolean stale = Instant.ofEpochMilli(row.getLong("last_event_at")).isBefore(staleSince)
+                            && Instant.ofEpochMilli(row.getLong("checked_at")).isBefore(staleSince);
+                    return stale ? Optional.of(new StaleMessage(row.getString("account_sid"), state)) : Optional.<StaleMessage>empty();
+                })
+                .stream()
+                .flatMap(Optional::stream)
+                .toList());
+    }
+
+    public void recordChecks(List<Check> checks)
+    {
+        if (checks.isEmpty()) {
+            return;
+        }
+        jdbi.useHandle(handle -> {
+            PreparedBatch insert = handle.prepareBatch(INSERT_CHECK);
+            for (Check check : checks) {
+                insert.add(check.messageSid(), check.accountSid(), Timestamp.from(check.checkedAt()), check.outcome().columnValue(), check.status(), check.runId());
+            }
+            insert.execute();
+        });
+    }
+
+    public void recordRun(ReconciliationRun run)
+    {
+        jdbi.useHandle(handle -> handle.createUpdate(INSERT_RUN)
+                .bind(0, run.runId())
+                .bind(1, run.trigger().columnValue())
+                .bind(2, Timestamp.from(run.startedAt()))
+                .bind(3, Timestamp.from(run.finishedAt()))
+                .bind(4, run.window().map(window -> Timestamp.from(window.from())).orElse(null))
+                .bind(5, run.window().map(window -> Timestamp.from(window.to())).orElse(null))
+                .bind(6, run.staleAfter().toSeconds())
+                .bind(7, run.checked())
+                .bind(8, run.fixed())
+                .bind(9, run.notFound())
+                .bind(10, run.apiCalls())
+                .bind(11, run.rateLimited())
+                .bind(12, run.completed() ? "completed" : "failed")
+                .bind(13, run.error().orElse(""))
+                .execute());
+    }
+
+    /** Windows inside [{@code from}, {@code to}) that a completed run of one of {@code triggers} has listed. */
+    public List<TimeWindow> completedWindows(Collection<Trigger> triggers, Instant from, Instant to)
+    {
+        return jdbi.withHandle(handle -> handle.createQuery(COMPLETED_WINDOWS)
+                .bindList("triggers", triggers.stream().map(Trigger::columnValue).toList())
+                .bind("from", Timestamp.from(from))
+                .bind("to", Timestamp.from(to))
+                .map((row, context) -> new TimeWindow(Instant.ofEpochMilli(row.getLong("window_from")), Instant.ofEpochMilli(row.getLong("window_to"))))
+                .list());
+    }
+
+    private static OptionalInt errorCode(Object value)
+    {
+        return value == null ? OptionalInt.empty() : OptionalInt.of(((Number) value).intValue());
+    }
+
+    /** A message reconciliation should fetch by SID. */
+    public record StaleMessage(String accountSid, KnownState state) {}
+
+    /** A message as the ledger knows it. */
+    public record KnownState(String messageSid, String status, OptionalInt errorCode) {}
+}

@@ -1,0 +1,121 @@
+package io.deliveryledger.twilio;
+
+import com.twilio.rest.api.v2010.account.Message;
+import io.deliveryledger.event.EventIds;
+import io.deliveryledger.event.MessageStatus;
+import io.deliveryledger.event.Source;
+import io.deliveryledger.event.StatusEvent;
+
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalInt;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Turns a Message resource of Twilio's REST API (fetched, listed, or the answer of the create call a
+ * sender registers) into an event, checked like a callback: the SIDs' formats and a known status.
+ */
+public final class MessageResourceConverter
+{
+    private static final Pattern MESSAGE_SID = Pattern.compile("(SM|MM)[0-9a-fA-F]{32}");
+    private static final Pattern ACCOUNT_SID = Pattern.compile("AC[0-9a-fA-F]{32}");
+    private static final Pattern MESSAGING_SERVICE_SID = Pattern.compile("MG[0-9a-fA-F]{32}");
+
+    /**
+     * The event saying that {@code message} had its status at its {@code date_updated} (at its
+     * {@code date_created} for a registration, which reports the status the create call returned).
+     *
+     * @throws IllegalArgumentException naming the field, when the resource is not a valid message
+     */
+    public StatusEvent toEvent(Message message, Source source, Instant receivedAt)
+    {
+        requireNonNull(message, "message is null");
+        requireNonNull(source, "source is null");
+        requireNonNull(receivedAt, "receivedAt is null");
+        String sid = required("sid", message.getSid(), MESSAGE_SID, "SM or MM followed by 32 hex digits");
+        String accountSid = required("account_sid", message.getAccountSid(), ACCOUNT_SID, "AC followed by 32 hex digits");
+        Optional<String> messagingServiceSid = Optional.ofNullable(message.getMessagingServiceSid());
+        if (messagingServiceSid.isPresent() && !MESSAGING_SERVICE_SID.matcher(messagingServiceSid.get()).matches()) {
+            throw new IllegalArgumentException("Field 'messaging_service_sid' must be MG followed by 32 hex digits, got '" + messagingServiceSid.get() + "'");
+        }
+        if (message.getStatus() == null) {
+            throw new IllegalArgumentException("Field 'status' of message " + sid + " is missing or not one of Twilio's message statuses");
+        }
+        MessageStatus status = MessageStatus.fromWireName(message.getStatus().toString())
+                .orElseThrow(() -> new IllegalArgumentException("Field 'status' of message " + sid + " has unknown value '" + message.getStatus() + "'"));
+        Map<String, String> fields = fields(message);
+        Instant eventTime = (source == Source.REGISTRATION
+                ? Stream.of(message.getDateCreated(), message.getDateUpdated())
+                : Stream.of(message.getDateUpdated(), message.getDateSent(), message.getDateCreated()))
+                .filter(date -> date != null)
+                .findFirst()
+                .map(ZonedDateTime::toInstant)
+                .orElse(receivedAt);
+        return new StatusEvent(
+                EventIds.of(source, fields, Map.of()),
+                source,
+                receivedAt,
+                eventTime,
+                accountSid,
+                sid,
+                messagingServiceSid,
+                status,
+                message.getErrorCode() == null ? OptionalInt.empty() : OptionalInt.of(message.getErrorCode()),
+                message.getFrom() == null ? "" : message.getFrom().toString(),
+                message.getTo() == null ? "" : message.getTo(),
+                // Callbacks say only outbound or inbound; Twilio's outbound-api/-call/-reply stays in the fields.
+                message.getDirection() != null && message.getDirection().toString().equals("inbound") ? "inbound" : "outbound",
+                Optional.ofNullable(message.getApiVersion()),
+                Optional.empty(),
+                Map.of(),
+                fields);
+    }
+
+    /** The resource's fields as text, the body excepted: status callbacks never carry it either. */
+    private static Map<String, String> fields(Message message)
+    {
+        Map<String, String> fields = new LinkedHashMap<>();
+        put(fields, "sid", message.getSid());
+        put(fields, "account_sid", message.getAccountSid());
+        put(fields, "messaging_service_sid", message.getMessagingServiceSid());
+        put(fields, "status", message.getStatus());
+        put(fields, "error_code", message.getErrorCode());
+        put(fields, "error_message", message.getErrorMessage());
+        put(fields, "direction", message.getDirection());
+        put(fields, "from", message.getFrom());
+        put(fields, "to", message.getTo());
+        put(fields, "date_created", message.getDateCreated() == null ? null : message.getDateCreated().toInstant());
+        put(fields, "date_sent", message.getDateSent() == null ? null : message.getDateSent().toInstant());
+        put(fields, "date_updated", message.getDateUpdated() == null ? null : message.getDateUpdated().toInstant());
+        put(fields, "num_segments", message.getNumSegments());
+        put(fields, "num_media", message.getNumMedia());
+        put(fields, "price", message.getPrice());
+        put(fields, "price_unit", message.getPriceUnit());
+        put(fields, "api_version", message.getApiVersion());
+        return fields;
+    }
+
+    private static void put(Map<String, String> fields, String name, Object value)
+    {
+        if (value != null) {
+            fields.put(name, value.toString());
+        }
+    }
+
+    private static String required(String field, String value, Pattern pattern, String expected)
+    {
+        if (value == null) {
+            throw new IllegalArgumentException("Field '" + field + "' is required");
+        }
+        if (!pattern.matcher(value).matches()) {
+            throw new IllegalArgumentException("Field '" + field + "' must be " + expected + ", got '" + value + "'");
+        }
+        return value;
+    }
+}
