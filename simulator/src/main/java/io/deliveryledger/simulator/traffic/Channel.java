@@ -1,0 +1,7 @@
+package io.deliveryledger.simulator.traffic;
+
+public enum Channel
+{
+    SMS,
+    WHATSAPP,
+}
