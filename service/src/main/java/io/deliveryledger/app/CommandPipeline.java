@@ -39,12 +39,10 @@ final class CommandPipeline
         MetricRegistry metrics = new MetricRegistry();
         LedgerRecordCodec codec = new LedgerRecordCodec();
         ClickHouseFactory clickhouse = configuration.getClickhouse();
-        // Migrations first: the ledger's tables must exist before the reconciler reads them.
-        clickhouse.buildMigrator().migrate();
         Journal journal = configuration.getJournal().openForCommand(command, metrics);
         BatchWriter batchWriter = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), configuration.getBatchWriter().policy(), clock, metrics);
         batchWriter.start();
-        Reconciler reconciler = configuration.getReconcile().build(configuration.getTwilio(), clickhouse.buildDatabaseJdbi(), journal, codec, clock, metrics);
+        Reconciler reconciler = configuration.getReconcile().build(configuration.getTwilio(), clickhouse, journal, codec, clock, metrics);
         return new CommandPipeline(journal, batchWriter, reconciler, new LedgerStates(clickhouse.buildDatabaseJdbi()));
     }
 

@@ -118,7 +118,7 @@ public final class DeliveryLedgerApplication
 
         // Reconciliation writes what Twilio's API says into the same journal.
         ReconcileFactory reconcile = configuration.getReconcile();
-        Reconciler reconciler = reconcile.build(configuration.getTwilio(), jdbi, journal, codec, clock, environment.metrics());
+        Reconciler reconciler = reconcile.build(configuration.getTwilio(), clickhouse, journal, codec, clock, environment.metrics());
         if (reconcile.isSchedule()) {
             environment.lifecycle().manage(new ReconcileScheduler(reconciler, new LedgerStates(jdbi), reconcile.interval(), clock));
         }

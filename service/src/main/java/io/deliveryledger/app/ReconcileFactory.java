@@ -21,7 +21,6 @@ import io.github.resilience4j.ratelimiter.RateLimiterConfig;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.NotNull;
-import org.jdbi.v3.core.Jdbi;
 
 import java.time.Clock;
 import java.util.LinkedHashMap;
@@ -90,7 +89,7 @@ public final class ReconcileFactory
     @MinDuration(value = 1, unit = TimeUnit.SECONDS)
     private Duration storeTimeout = Duration.minutes(5);
 
-    public Reconciler build(TwilioFactory twilio, Jdbi jdbi, Journal journal, LedgerRecordCodec codec, Clock clock, MetricRegistry metrics)
+    public Reconciler build(TwilioFactory twilio, ClickHouseFactory clickhouse, Journal journal, LedgerRecordCodec codec, Clock clock, MetricRegistry metrics)
     {
         TwilioApiHttpClient httpClient = new TwilioApiHttpClient(
                 twilio.apiBaseUrl(),
@@ -109,7 +108,8 @@ public final class ReconcileFactory
                 metrics);
         return new Reconciler(
                 new TwilioApi(twilio.restApiTokens(), httpClient, pageSize),
-                new LedgerStates(jdbi),
+                clickhouse.buildMigrator(),
+                new LedgerStates(clickhouse.buildDatabaseJdbi()),
                 journal,
                 codec,
                 new MessageResourceConverter(),

@@ -8,6 +8,7 @@ import io.deliveryledger.event.StatusEvent;
 import io.deliveryledger.journal.Journal;
 import io.deliveryledger.reconcile.LedgerStates.KnownState;
 import io.deliveryledger.reconcile.LedgerStates.StaleMessage;
+import io.deliveryledger.schema.SchemaMigrator;
 import io.deliveryledger.twilio.MessageResourceConverter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,6 +43,7 @@ public final class Reconciler
     private static final int CHECKS_PER_INSERT = 10_000;
 
     private final TwilioApi api;
+    private final SchemaMigrator migrator;
     private final LedgerStates ledger;
     private final JournalWriter writer;
     private final MessageResourceConverter converter;
@@ -50,9 +52,10 @@ public final class Reconciler
     private final Duration storeTimeout;
     private final Clock clock;
 
-    public Reconciler(TwilioApi api, LedgerStates ledger, Journal journal, LedgerRecordCodec codec, MessageResourceConverter converter, StalePolicy stalePolicy, int concurrency, Duration storeTimeout, Clock clock)
+    public Reconciler(TwilioApi api, SchemaMigrator migrator, LedgerStates ledger, Journal journal, LedgerRecordCodec codec, MessageResourceConverter converter, StalePolicy stalePolicy, int concurrency, Duration storeTimeout, Clock clock)
     {
         this.api = requireNonNull(api, "api is null");
+        this.migrator = requireNonNull(migrator, "migrator is null");
         this.ledger = requireNonNull(ledger, "ledger is null");
         this.writer = new JournalWriter(journal, codec);
         this.converter = requireNonNull(converter, "converter is null");
@@ -83,6 +86,8 @@ public final class Reconciler
         Counters counters = new Counters();
         Optional<String> error = Optional.empty();
         try {
+            // A run right after start-up may come before the batch writer has created the tables.
+            migrator.migrate();
             Source source = request.trigger() == Trigger.BACKFILL ? Source.BACKFILL : Source.RECONCILE;
             if (request.discoveryWindow().isPresent()) {
                 discover(request.discoveryWindow().get(), source, counters, progress);

@@ -25,7 +25,8 @@ public final class SchemaMigrator
     private static final Logger log = LoggerFactory.getLogger(SchemaMigrator.class);
     private static final Pattern STATEMENT_END = Pattern.compile(";\\s*(\\n|$)");
     private static final List<Migration> MIGRATIONS = List.of(
-            new Migration(1, "initial", "schema/V001__initial.sql"));
+            new Migration(1, "initial", "schema/V001__initial.sql"),
+            new Migration(2, "reconciliation", "schema/V002__reconciliation.sql"));
 
     private final Jdbi server;
     private final Jdbi database;
