@@ -19,6 +19,9 @@ import static java.util.Objects.requireNonNull;
  * Applies the versioned schema migrations in {@code schema/} to the ledger's database. Each statement
  * is idempotent ({@code IF NOT EXISTS}), so a run interrupted half-way is finished by the next one;
  * a migration is recorded in {@code schema_migrations} only after all its statements succeeded.
+ * Migrations are applied in the order listed, each unless recorded: a version missing from the list
+ * (another branch's) is no obstacle, and is applied whenever it is added. Twilio's error descriptions
+ * are loaded on every run, after the migrations.
  */
 public final class SchemaMigrator
 {
@@ -26,7 +29,8 @@ public final class SchemaMigrator
     private static final Pattern STATEMENT_END = Pattern.compile(";\\s*(\\n|$)");
     private static final List<Migration> MIGRATIONS = List.of(
             new Migration(1, "initial", "schema/V001__initial.sql"),
-            new Migration(2, "reconciliation", "schema/V002__reconciliation.sql"));
+            new Migration(2, "reconciliation", "schema/V002__reconciliation.sql"),
+            new Migration(3, "analytics", "schema/V003__analytics.sql"));
 
     private final Jdbi server;
     private final Jdbi database;
@@ -74,6 +78,7 @@ public final class SchemaMigrator
             });
             count++;
         }
+        new ErrorCodeLoader(database).load();
         return count;
     }
 

@@ -4,6 +4,8 @@ import com.codahale.metrics.Histogram;
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
 import com.codahale.metrics.Timer;
+import com.google.i18n.phonenumbers.PhoneNumberUtil;
+import io.deliveryledger.analytics.AddressClassifier;
 import io.deliveryledger.event.LedgerRecord;
 import io.deliveryledger.event.LedgerRecordCodec;
 import io.deliveryledger.event.RejectedRequest;
@@ -68,7 +70,7 @@ public final class BatchWriter
         this.journal = requireNonNull(journal, "journal is null");
         this.codec = requireNonNull(codec, "codec is null");
         this.migrator = requireNonNull(migrator, "migrator is null");
-        this.inserter = new ClickHouseInserter(insertHandles, policy.duplicateWindow(), clock);
+        this.inserter = new ClickHouseInserter(insertHandles, policy.duplicateWindow(), clock, new AddressClassifier(PhoneNumberUtil.getInstance()));
         this.policy = requireNonNull(policy, "policy is null");
         this.backoff = IntervalFunction.ofExponentialRandomBackoff(policy.initialBackoff(), 2.0, 0.5, policy.maxBackoff());
         this.clock = requireNonNull(clock, "clock is null");

@@ -1,5 +1,7 @@
 package io.deliveryledger.sink;
 
+import io.deliveryledger.analytics.AddressClassifier;
+import io.deliveryledger.analytics.AddressClassifier.AddressClassification;
 import io.deliveryledger.event.RejectedRequest;
 import io.deliveryledger.event.StatusEvent;
 import io.deliveryledger.sink.Batch.Positioned;
@@ -18,8 +20,9 @@ import java.util.Map;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Writes one batch into ClickHouse: status events into {@code status_events} (whose materialized
- * views maintain the per-message state) and rejected requests into {@code rejected_requests}.
+ * Writes one batch into ClickHouse: status events into {@code status_events}, with the country,
+ * number type and channel their addresses say (its materialized views maintain the per-message state
+ * and the per-minute rollups) and rejected requests into {@code rejected_requests}.
  *
  * <p>Events already stored are skipped: the same callback twice, a Twilio retry, or a batch replayed
  * from the journal after a crash all carry an event id ClickHouse has seen. Each insert also carries a
@@ -35,8 +38,8 @@ final class ClickHouseInserter
     private static final String INSERT_EVENT = """
             INSERT INTO status_events (event_id, received_at, event_time, inserted_at, source, direction, account_sid, message_sid,
                 messaging_service_sid, status, status_rank, error_code, from_address, to_address, api_version,
-                idempotency_token, journal_position, tags, parameters)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+                idempotency_token, journal_position, tags, parameters, country, number_type, channel)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
     private static final String INSERT_REJECTED = """
             INSERT INTO rejected_requests (received_at, inserted_at, endpoint, reason, detail, account_sid, message_sid, url, journal_position, parameters)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
@@ -46,12 +49,14 @@ final class ClickHouseInserter
     private final InsertHandles handles;
     private final Duration duplicateWindow;
     private final Clock clock;
+    private final AddressClassifier classifier;
 
-    ClickHouseInserter(InsertHandles handles, Duration duplicateWindow, Clock clock)
+    ClickHouseInserter(InsertHandles handles, Duration duplicateWindow, Clock clock, AddressClassifier classifier)
     {
         this.handles = requireNonNull(handles, "handles is null");
         this.duplicateWindow = requireNonNull(duplicateWindow, "duplicateWindow is null");
         this.clock = requireNonNull(clock, "clock is null");
+        this.classifier = requireNonNull(classifier, "classifier is null");
     }
 
     /** Inserts the batch; returns the number of events skipped as already stored. */
@@ -76,11 +81,13 @@ final class ClickHouseInserter
         }
     }
 
-    private static void insertEvents(Handle handle, List<Positioned<StatusEvent>> events, Timestamp insertedAt)
+    private void insertEvents(Handle handle, List<Positioned<StatusEvent>> events, Timestamp insertedAt)
     {
         PreparedBatch insert = handle.prepareBatch(INSERT_EVENT);
         for (Positioned<StatusEvent> positioned : events) {
             StatusEvent event = positioned.record();
+            // Here, because every event reaches ClickHouse through this insert, whatever its source.
+            AddressClassification classification = classifier.classify(event);
             insert.add(
                     event.eventId(),
                     Timestamp.from(event.receivedAt()),
@@ -100,7 +107,10 @@ final class ClickHouseInserter
                     event.idempotencyToken().orElse(""),
                     positioned.position(),
                     mapArgument(event.tags()),
-                    mapArgument(event.parameters()));
+                    mapArgument(event.parameters()),
+                    classification.country(),
+                    classification.numberType(),
+                    classification.channel());
         }
         insert.execute();
     }

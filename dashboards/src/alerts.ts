@@ -1,0 +1,207 @@
+// Alert rules. Grafana evaluates them on its server, where the plugin expands its macros
+// ($__timeFilter, $__fromTime, $__toTime) but no dashboard variable exists: the queries use macros
+// only. Each query returns one row per alerting dimension (string columns become labels) and one
+// number, which a threshold expression compares.
+import * as alerting from '@grafana/grafana-foundation-sdk/alerting';
+import * as expr from '@grafana/grafana-foundation-sdk/expr';
+import {DATASOURCE_UID, table} from './datasource.js';
+import {OVERVIEW_UID} from './overview.js';
+import {PIPELINE_UID} from './pipeline.js';
+import {FAILED, FINAL_OUTBOUND, PENDING} from './sql.js';
+
+/** The thresholds, documented in the README ("Dashboards and alerts"). Change them here, then `npm run build`. */
+export const THRESHOLDS = {
+    /** Failure rate: share of the messages reaching a final status in 10 minutes that failed or were undelivered. */
+    failureRate: 0.1,
+    /** ...only for an account with at least this many messages reaching a final status in those 10 minutes. */
+    failureRateMinimumMessages: 100,
+    /** Error code spike: messages failed with one code in 10 minutes, at least ... */
+    errorCodeSpikeMinimumMessages: 20,
+    /** ...and this many times that code's average per 10 minutes over the 24 hours before. */
+    errorCodeSpikeRatio: 5,
+    /** No callbacks: minutes without a status callback for an account... */
+    silenceMinutes: 15,
+    /** ...that had at least this many callbacks in the hour before, or registered messages meanwhile. */
+    silencePreviousHourMinimumCallbacks: 10,
+    /** Stale pending: outbound messages still not final this many hours after their last event... */
+    stalePendingHours: 12,
+    /** ...more than this many of them for one account. */
+    stalePendingMessages: 100,
+    /** Signature failures: webhooks refused with 403 in 10 minutes, more than this. */
+    signatureFailures: 50,
+};
+
+export const ALERT_FOLDER = 'Delivery Ledger';
+export const ALERT_GROUP = 'delivery-ledger';
+export const EVALUATION_INTERVAL_SECONDS = 60;
+const EXPRESSION_DATASOURCE = {type: '__expr__', uid: '__expr__'};
+
+type Comparison = 'gt' | 'lt';
+
+interface RuleDefinition {
+    uid: string;
+    title: string;
+    /** Seconds before now that the query's time range starts. */
+    rangeSeconds: number;
+    sql: string;
+    comparison: Comparison;
+    threshold: number;
+    forDuration: string;
+    summary: string;
+    description: string;
+    dashboardUid: string;
+    panelTitle: string;
+}
+
+/** Links a rule to the panel showing what it watches; the panel's id is filled in once the dashboards are built. */
+export interface PanelLink {
+    ruleUid: string;
+    dashboardUid: string;
+    panelTitle: string;
+}
+
+const RULES: RuleDefinition[] = [
+    {
+        uid: 'delivery-ledger-failure-rate',
+        title: 'Failure rate above threshold',
+        rangeSeconds: 600,
+        sql: `
+            SELECT account_sid, sumIf(messages, status IN ${FAILED}) / sum(messages) AS failure_rate
+            FROM
+            (
+              SELECT account_sid, status, uniqMerge(messages) AS messages
+              FROM events_per_minute
+              WHERE $__timeFilter(minute) AND direction = 'outbound' AND status IN ${FINAL_OUTBOUND}
+              GROUP BY account_sid, status
+            )
+            GROUP BY account_sid
+            HAVING sum(messages) >= ${THRESHOLDS.failureRateMinimumMessages}`,
+        comparison: 'gt',
+        threshold: THRESHOLDS.failureRate,
+        forDuration: '5m',
+        summary: `More than ${THRESHOLDS.failureRate * 100}% of messages failed or were undelivered in the last 10 minutes`,
+        description: 'Account {{ $labels.account_sid }}: {{ humanizePercentage $values.A.Value }} of the messages that reached a final status in the last 10 minutes failed or were undelivered.',
+        dashboardUid: OVERVIEW_UID,
+        panelTitle: 'Failure rate',
+    },
+    {
+        uid: 'delivery-ledger-error-code-spike',
+        title: 'Undelivered spike for one error code',
+        rangeSeconds: 86400,
+        sql: `
+            SELECT spikes.account_sid AS account_sid, toString(spikes.error_code) AS error_code,
+              ifNull(descriptions.description, '') AS description, spikes.spike_ratio AS spike_ratio
+            FROM
+            (
+              SELECT account_sid, error_code,
+                recent / greatest(earlier * 600 / (dateDiff('second', $__fromTime, $__toTime) - 600), 1) AS spike_ratio
+              FROM
+              (
+                SELECT account_sid, error_code,
+                  uniqMergeIf(messages, minute >= $__toTime - INTERVAL 10 MINUTE) AS recent,
+                  uniqMergeIf(messages, minute < $__toTime - INTERVAL 10 MINUTE) AS earlier
+                FROM events_per_minute
+                WHERE $__timeFilter(minute) AND direction = 'outbound' AND status IN ${FAILED} AND error_code != 0
+                GROUP BY account_sid, error_code
+              )
+              WHERE recent >= ${THRESHOLDS.errorCodeSpikeMinimumMessages}
+            ) AS spikes
+            LEFT JOIN (SELECT code, description FROM twilio_error_codes FINAL) AS descriptions ON descriptions.code = spikes.error_code`,
+        comparison: 'gt',
+        threshold: THRESHOLDS.errorCodeSpikeRatio,
+        forDuration: '0s',
+        summary: `Error {{ $labels.error_code }} is failing messages at more than ${THRESHOLDS.errorCodeSpikeRatio} times its usual rate`,
+        description: 'Account {{ $labels.account_sid }}: error {{ $labels.error_code }} ({{ $labels.description }}) in the last 10 minutes at {{ humanize $values.A.Value }} times its average of the previous 24 hours.',
+        dashboardUid: OVERVIEW_UID,
+        panelTitle: 'Top error codes',
+    },
+    {
+        uid: 'delivery-ledger-no-callbacks',
+        title: 'No status callbacks while messages are being sent',
+        rangeSeconds: (THRESHOLDS.silenceMinutes + 60) * 60,
+        sql: `
+            SELECT account_sid, sumIf(events, source = 'callback' AND minute >= $__toTime - INTERVAL ${THRESHOLDS.silenceMinutes} MINUTE) AS recent_callbacks
+            FROM events_per_minute
+            WHERE $__timeFilter(minute)
+            GROUP BY account_sid
+            HAVING sumIf(events, source = 'registration' AND minute >= $__toTime - INTERVAL ${THRESHOLDS.silenceMinutes} MINUTE) > 0
+              OR sumIf(events, source = 'callback' AND minute < $__toTime - INTERVAL ${THRESHOLDS.silenceMinutes} MINUTE) >= ${THRESHOLDS.silencePreviousHourMinimumCallbacks}`,
+        comparison: 'lt',
+        threshold: 1,
+        forDuration: '0s',
+        summary: `No status callbacks stored for ${THRESHOLDS.silenceMinutes} minutes while messages are being sent`,
+        description: `Account {{ $labels.account_sid }} had callbacks in the hour before, or registered messages since, but none stored in the last ${THRESHOLDS.silenceMinutes} minutes: check the StatusCallback URL, the service, and whether inserts into ClickHouse stall (journal health check).`,
+        dashboardUid: PIPELINE_UID,
+        panelTitle: 'Callbacks per minute by source',
+    },
+    {
+        uid: 'delivery-ledger-stale-pending',
+        title: 'Stale pending backlog',
+        rangeSeconds: 600,
+        sql: `
+            SELECT account_sid, count() AS stale_messages
+            FROM message_status
+            WHERE direction = 'outbound'
+              AND status IN ${PENDING}
+              AND last_event_at < $__toTime - INTERVAL ${THRESHOLDS.stalePendingHours} HOUR
+            GROUP BY account_sid`,
+        comparison: 'gt',
+        threshold: THRESHOLDS.stalePendingMessages,
+        forDuration: '15m',
+        summary: `More than ${THRESHOLDS.stalePendingMessages} messages still pending ${THRESHOLDS.stalePendingHours} hours after their last event`,
+        description: `Account {{ $labels.account_sid }}: {{ $values.A.Value }} outbound messages not final ${THRESHOLDS.stalePendingHours} hours after their last status; reconciliation should fetch them (check its runs).`,
+        dashboardUid: PIPELINE_UID,
+        panelTitle: 'Stale pending messages',
+    },
+    {
+        uid: 'delivery-ledger-signature-failures',
+        title: 'Signature failures spike',
+        rangeSeconds: 600,
+        sql: `
+            SELECT sum(requests) AS forbidden_requests
+            FROM forbidden_requests
+            WHERE $__timeFilter(minute)`,
+        comparison: 'gt',
+        threshold: THRESHOLDS.signatureFailures,
+        forDuration: '0s',
+        summary: `More than ${THRESHOLDS.signatureFailures} webhooks refused for their signature in 10 minutes`,
+        description: '{{ $values.A.Value }} webhooks got 403 in the last 10 minutes: a rotated auth token missing from the configuration, a wrong PUBLIC_BASE_URL behind a proxy, or someone probing the endpoint.',
+        dashboardUid: PIPELINE_UID,
+        panelTitle: 'Signature failures by reason',
+    },
+];
+
+function rule(definition: RuleDefinition): alerting.RuleBuilder {
+    const query = new alerting.QueryBuilder('A')
+        .datasourceUid(DATASOURCE_UID)
+        .relativeTimeRange({from: definition.rangeSeconds, to: 0})
+        .model(table(definition.sql));
+    const condition = new alerting.QueryBuilder('B')
+        .datasourceUid(EXPRESSION_DATASOURCE.uid)
+        .relativeTimeRange({from: 0, to: 0})
+        .model(new expr.TypeThresholdBuilder()
+            .refId('B')
+            .datasource(EXPRESSION_DATASOURCE)
+            .expression('A')
+            .conditions([{evaluator: {type: definition.comparison, params: [definition.threshold]}}]));
+    return new alerting.RuleBuilder(definition.title)
+        .uid(definition.uid)
+        .withQuery(query)
+        .withQuery(condition)
+        .condition('B')
+        .forDuration(definition.forDuration)
+        .noDataState('OK')
+        .execErrState('Error')
+        .labels({service: 'delivery-ledger'})
+        .annotations({summary: definition.summary, description: definition.description});
+}
+
+export function alertRules(): alerting.RuleGroupBuilder {
+    return new alerting.RuleGroupBuilder(ALERT_GROUP)
+        .interval(EVALUATION_INTERVAL_SECONDS)
+        .rules(RULES.map(rule));
+}
+
+export function panelLinks(): PanelLink[] {
+    return RULES.map((definition) => ({ruleUid: definition.uid, dashboardUid: definition.dashboardUid, panelTitle: definition.panelTitle}));
+}

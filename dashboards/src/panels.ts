@@ -1,0 +1,63 @@
+// Panel shapes the dashboards repeat. The tests read each panel's type from the generated JSON and
+// check that its query returns what that type needs: one value for a stat, a time column and
+// numbers for a time series, rows for a table.
+import * as common from '@grafana/grafana-foundation-sdk/common';
+import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import * as stat from '@grafana/grafana-foundation-sdk/stat';
+import * as tablePanel from '@grafana/grafana-foundation-sdk/table';
+import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
+import {datasource, table, timeSeries} from './datasource.js';
+
+export interface Position {
+    x: number;
+    y: number;
+    w: number;
+    h: number;
+}
+
+export function statPanel(title: string, description: string, unit: string, sql: string, position: Position): stat.PanelBuilder {
+    return new stat.PanelBuilder()
+        .title(title)
+        .description(description)
+        .datasource(datasource)
+        .withTarget(table(sql))
+        .unit(unit)
+        .graphMode(common.BigValueGraphMode.None)
+        .colorMode(common.BigValueColorMode.None)
+        .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
+        .gridPos(position);
+}
+
+export function timeSeriesPanel(title: string, description: string, unit: string, sql: string, position: Position): timeseries.PanelBuilder {
+    return new timeseries.PanelBuilder()
+        .title(title)
+        .description(description)
+        .datasource(datasource)
+        .withTarget(timeSeries(sql))
+        .unit(unit)
+        .min(0)
+        .fillOpacity(10)
+        .legend(new common.VizLegendOptionsBuilder().showLegend(true).displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom))
+        .gridPos(position);
+}
+
+/** Bars stacked per interval, for counts that add up (messages by status, runs by outcome). */
+export function stackedBarsPanel(title: string, description: string, unit: string, sql: string, position: Position): timeseries.PanelBuilder {
+    return timeSeriesPanel(title, description, unit, sql, position)
+        .drawStyle(common.GraphDrawStyle.Bars)
+        .fillOpacity(80)
+        .stacking(new common.StackingConfigBuilder().mode(common.StackingMode.Normal));
+}
+
+export function tableOfRows(title: string, description: string, sql: string, position: Position): tablePanel.PanelBuilder {
+    return new tablePanel.PanelBuilder()
+        .title(title)
+        .description(description)
+        .datasource(datasource)
+        .withTarget(table(sql))
+        .gridPos(position);
+}
+
+export function row(title: string, y: number): dashboard.RowBuilder {
+    return new dashboard.RowBuilder(title).gridPos({x: 0, y, w: 24, h: 1});
+}
