@@ -4,6 +4,7 @@ import io.deliveryledger.event.LedgerRecordCodec;
 import io.deliveryledger.health.ClickHouseHealthCheck;
 import io.deliveryledger.health.DiskSpaceHealthCheck;
 import io.deliveryledger.health.JournalHealthCheck;
+import io.deliveryledger.intake.ForbiddenRequests;
 import io.deliveryledger.intake.RegistrationResource;
 import io.deliveryledger.intake.Webhook.WebhookKind;
 import io.deliveryledger.intake.WebhookIntake;
@@ -15,6 +16,7 @@ import io.deliveryledger.reconcile.ReconcileScheduler;
 import io.deliveryledger.reconcile.ReconcileServlet;
 import io.deliveryledger.reconcile.Reconciler;
 import io.deliveryledger.sink.BatchWriter;
+import io.deliveryledger.sink.ForbiddenRequestWriter;
 import io.deliveryledger.twilio.MessageResourceConverter;
 import io.deliveryledger.twilio.WebhookParser;
 import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
@@ -28,6 +30,7 @@ import jakarta.servlet.ServletRegistration;
 import org.jdbi.v3.core.Jdbi;
 
 import java.time.Clock;
+import java.time.Duration;
 
 /**
  * Wires the data path: Twilio webhook → {@link WebhookIntake} (signature, parsing) → {@link Journal}
@@ -37,6 +40,8 @@ import java.time.Clock;
 public final class DeliveryLedgerApplication
         extends Application<DeliveryLedgerConfiguration>
 {
+    private static final Duration FORBIDDEN_REQUESTS_INTERVAL = Duration.ofSeconds(10);
+
     public static void main(String[] args)
             throws Exception
     {
@@ -88,9 +93,12 @@ public final class DeliveryLedgerApplication
             }
         });
 
+        ForbiddenRequests forbiddenRequests = new ForbiddenRequests();
+        environment.lifecycle().manage(new ForbiddenRequestWriter(forbiddenRequests, jdbi, FORBIDDEN_REQUESTS_INTERVAL));
         WebhookIntake intake = new WebhookIntake(
                 configuration.getTwilio().buildSignatureVerifier(),
                 new WebhookParser(),
+                forbiddenRequests,
                 journal,
                 codec,
                 configuration.getJournal().appendTimeout(),

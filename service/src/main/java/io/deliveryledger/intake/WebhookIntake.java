@@ -36,6 +36,7 @@ public final class WebhookIntake
 
     private final TwilioSignatureVerifier signatureVerifier;
     private final WebhookParser parser;
+    private final ForbiddenRequests forbiddenRequests;
     private final Journal journal;
     private final LedgerRecordCodec codec;
     private final Duration appendTimeout;
@@ -44,10 +45,11 @@ public final class WebhookIntake
     private final MetricRegistry metrics;
     private final Meter accepted;
 
-    public WebhookIntake(TwilioSignatureVerifier signatureVerifier, WebhookParser parser, Journal journal, LedgerRecordCodec codec, Duration appendTimeout, Duration retryAfter, Clock clock, MetricRegistry metrics)
+    public WebhookIntake(TwilioSignatureVerifier signatureVerifier, WebhookParser parser, ForbiddenRequests forbiddenRequests, Journal journal, LedgerRecordCodec codec, Duration appendTimeout, Duration retryAfter, Clock clock, MetricRegistry metrics)
     {
         this.signatureVerifier = requireNonNull(signatureVerifier, "signatureVerifier is null");
         this.parser = requireNonNull(parser, "parser is null");
+        this.forbiddenRequests = requireNonNull(forbiddenRequests, "forbiddenRequests is null");
         this.journal = requireNonNull(journal, "journal is null");
         this.codec = requireNonNull(codec, "codec is null");
         this.appendTimeout = requireNonNull(appendTimeout, "appendTimeout is null");
@@ -69,13 +71,13 @@ public final class WebhookIntake
         switch (signature) {
             case VALID -> {}
             case MISSING -> {
-                return completedFuture(forbidden(signature, "Missing X-Twilio-Signature header"));
+                return completedFuture(forbidden(webhook, receivedAt, signature, "Missing X-Twilio-Signature header"));
             }
             case UNKNOWN_ACCOUNT -> {
-                return completedFuture(forbidden(signature, "No auth token is configured for AccountSid '" + accountSid.orElse("") + "'"));
+                return completedFuture(forbidden(webhook, receivedAt, signature, "No auth token is configured for AccountSid '" + accountSid.orElse("") + "'"));
             }
             case INVALID -> {
-                return completedFuture(forbidden(signature, "X-Twilio-Signature does not match " + webhook.signedUrl() + " and the request's parameters"));
+                return completedFuture(forbidden(webhook, receivedAt, signature, "X-Twilio-Signature does not match " + webhook.signedUrl() + " and the request's parameters"));
             }
         }
         ParsedWebhook parsed = switch (webhook.kind()) {
@@ -147,9 +149,11 @@ public final class WebhookIntake
         log.warn("Could not record rejected request ({}): {}", rejected.reason().columnValue(), failure.toString());
     }
 
-    private IntakeResult forbidden(SignatureCheck check, String message)
+    private IntakeResult forbidden(Webhook webhook, Instant receivedAt, SignatureCheck check, String message)
     {
-        metrics.meter("intake.forbidden." + check.name().toLowerCase(Locale.ROOT).replace('_', '-')).mark();
+        String reason = check.name().toLowerCase(Locale.ROOT).replace('_', '-');
+        metrics.meter("intake.forbidden." + reason).mark();
+        forbiddenRequests.count(receivedAt, webhook.kind().endpoint(), reason);
         return new IntakeResult.Forbidden(message);
     }
 }

@@ -30,7 +30,8 @@ public final class SchemaMigrator
     private static final List<Migration> MIGRATIONS = List.of(
             new Migration(1, "initial", "schema/V001__initial.sql"),
             new Migration(2, "reconciliation", "schema/V002__reconciliation.sql"),
-            new Migration(3, "analytics", "schema/V003__analytics.sql"));
+            new Migration(3, "analytics", "schema/V003__analytics.sql"),
+            new Migration(4, "forbidden requests", "schema/V004__forbidden_requests.sql"));
 
     private final Jdbi server;
     private final Jdbi database;

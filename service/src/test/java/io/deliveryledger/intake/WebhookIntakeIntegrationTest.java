@@ -14,6 +14,7 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
@@ -26,6 +27,7 @@ import static io.deliveryledger.testing.TestingLedger.SECOND_ACCOUNT;
 import static io.deliveryledger.testing.TestingLedger.SECOND_NEW_TOKEN;
 import static io.deliveryledger.testing.TestingLedger.SECOND_OLD_TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** Real HTTP with real signatures into the running service, checked in a real ClickHouse engine. */
 final class WebhookIntakeIntegrationTest
@@ -168,6 +170,17 @@ final class WebhookIntakeIntegrationTest
         assertThat(ledger.count("SELECT count() FROM rejected_requests WHERE message_sid = :sid", Map.of("sid", sid))).isZero();
         assertThat(metric("intake.forbidden.invalid")).isGreaterThanOrEqualTo(2);
         assertThat(metric("intake.forbidden.missing")).isGreaterThanOrEqualTo(1);
+        // Counted per minute in ClickHouse (written every 10 s) for the signature-failure alert.
+        await().atMost(Duration.ofSeconds(30)).pollInterval(Duration.ofMillis(500)).ignoreExceptions().untilAsserted(() -> {
+            assertThat(forbidden("invalid")).isGreaterThanOrEqualTo(2);
+            assertThat(forbidden("missing")).isGreaterThanOrEqualTo(1);
+            assertThat(forbidden("unknown-account")).isGreaterThanOrEqualTo(1);
+        });
+    }
+
+    private static long forbidden(String reason)
+    {
+        return ledger.count("SELECT sum(requests) FROM forbidden_requests WHERE endpoint = '/twilio/status' AND reason = :reason AND minute >= now() - INTERVAL 10 MINUTE", Map.of("reason", reason));
     }
 
     @Test
