@@ -55,6 +55,7 @@ final class BackfillCommand
             Set<TimeWindow> done = new HashSet<>(pipeline.ledger().completedWindows(List.of(Trigger.BACKFILL), window.from(), window.to()));
             AtomicLong listed = new AtomicLong();
             AtomicLong imported = new AtomicLong();
+            int skipped = 0;
             try (ProgressBar progress = new ProgressBarBuilder()
                     .setTaskName("backfill")
                     .setInitialMax(slices.size())
@@ -64,6 +65,7 @@ final class BackfillCommand
                     .build()) {
                 for (TimeWindow slice : slices) {
                     if (done.contains(slice)) {
+                        skipped++;
                         progress.step();
                         continue;
                     }
@@ -79,7 +81,7 @@ final class BackfillCommand
                 }
             }
             System.out.printf("backfill %s to %s: %d slice(s), %d already done, %d messages listed, %d new or changed%n",
-                    window.from(), window.to(), slices.size(), done.size(), listed.get(), imported.get());
+                    window.from(), window.to(), slices.size(), skipped, listed.get(), imported.get());
         }
     }
 

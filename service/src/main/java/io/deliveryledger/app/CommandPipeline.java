@@ -39,6 +39,8 @@ final class CommandPipeline
         MetricRegistry metrics = new MetricRegistry();
         LedgerRecordCodec codec = new LedgerRecordCodec();
         ClickHouseFactory clickhouse = configuration.getClickhouse();
+        // Before the batch writer starts: the command reads the ledger's tables right away.
+        clickhouse.buildMigrator().migrate();
         Journal journal = configuration.getJournal().openForCommand(command, metrics);
         BatchWriter batchWriter = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), configuration.getBatchWriter().policy(), clock, metrics);
         batchWriter.start();

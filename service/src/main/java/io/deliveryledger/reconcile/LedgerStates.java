@@ -28,7 +28,7 @@ public final class LedgerStates
     // Candidates by the shortest threshold; each status's own threshold is applied to them afterwards.
     private static final String STALE_CANDIDATES = """
             SELECT s.message_sid AS message_sid, s.account_sid AS account_sid, s.status AS status, s.error_code AS error_code,
-                   toUnixTimestamp64Milli(s.last_event_at) AS last_event_at, toUnixTimestamp64Milli(ifNull(c.checked_at, toDateTime64(0, 3, 'UTC'))) AS checked_at
+                   toUnixTimestamp64Milli(s.last_event_at) AS last_event_millis, toUnixTimestamp64Milli(ifNull(c.checked_at, toDateTime64(0, 3, 'UTC'))) AS checked_millis
             FROM message_status AS s
             LEFT JOIN (SELECT message_sid, max(checked_at) AS checked_at FROM reconcile_checks GROUP BY message_sid) AS c ON c.message_sid = s.message_sid
             WHERE s.status IN (<pending>)
@@ -48,7 +48,7 @@ public final class LedgerStates
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
 
     private static final String COMPLETED_WINDOWS = """
-            SELECT DISTINCT toUnixTimestamp64Milli(assumeNotNull(window_from)) AS window_from, toUnixTimestamp64Milli(assumeNotNull(window_to)) AS window_to
+            SELECT DISTINCT toUnixTimestamp64Milli(assumeNotNull(window_from)) AS from_millis, toUnixTimestamp64Milli(assumeNotNull(window_to)) AS to_millis
             FROM reconciliation_runs
             WHERE outcome = 'completed' AND window_from IS NOT NULL AND trigger IN (<triggers>)
               AND window_from >= :from AND window_to <= :to""";
@@ -92,8 +92,8 @@ public final class LedgerStates
                 .map((row, context) -> {
                     KnownState state = new KnownState(row.getString("message_sid"), row.getString("status"), errorCode(row.getObject("error_code")));
                     Instant staleSince = now.minus(MessageStatus.fromWireName(state.status()).map(policy::staleAfter).orElse(policy.staleAfter()));
-                    boolean stale = Instant.ofEpochMilli(row.getLong("last_event_at")).isBefore(staleSince)
-                            && Instant.ofEpochMilli(row.getLong("checked_at")).isBefore(staleSince);
+                    boolean stale = Instant.ofEpochMilli(row.getLong("last_event_millis")).isBefore(staleSince)
+                            && Instant.ofEpochMilli(row.getLong("checked_millis")).isBefore(staleSince);
                     return stale ? Optional.of(new StaleMessage(row.getString("account_sid"), state)) : Optional.<StaleMessage>empty();
                 })
                 .stream()
@@ -142,7 +142,7 @@ public final class LedgerStates
                 .bindList("triggers", triggers.stream().map(Trigger::columnValue).toList())
                 .bind("from", Timestamp.from(from))
                 .bind("to", Timestamp.from(to))
-                .map((row, context) -> new TimeWindow(Instant.ofEpochMilli(row.getLong("window_from")), Instant.ofEpochMilli(row.getLong("window_to"))))
+                .map((row, context) -> new TimeWindow(Instant.ofEpochMilli(row.getLong("from_millis")), Instant.ofEpochMilli(row.getLong("to_millis"))))
                 .list());
     }
 
