@@ -140,13 +140,18 @@ final class SimulationTest
     void nonSuccessAnswersAreCountedAndNotRetried()
     {
         try (CallbackReceiver receiver = new CallbackReceiver(TOKENS, 503)) {
-            SimulationSettings settings = settings(receiver.url("/fail/status")).messages(50).build();
+            SimulationSettings settings = settings(receiver.url("/fail/status")).messages(50)
+                    .register(receiver.url("/fail/register"), 1.0, Optional.empty())
+                    .build();
             SimulationReport report;
             try (Simulation simulation = Simulation.start(settings)) {
                 report = simulation.awaitTraffic(Duration.ofMinutes(1));
             }
             assertThat(report.targetErrors()).isEqualTo(report.callbacksSent()).isPositive();
             assertThat(receiver.callbacks()).hasSize((int) report.callbacksSent());
+            assertThat(report.registrationErrors()).isEqualTo(50);
+            assertThat(report.messagesRegistered()).isZero();
+            assertThat(receiver.registrations()).isNotEmpty().allSatisfy(registration -> assertThat(registration.authorization()).isEmpty());
         }
     }
 
