@@ -130,7 +130,9 @@ public final class TrafficRunner
 
     private void logProgress()
     {
-        log.info("progress: {}", counters.snapshot().summaryLine());
+        if (!isFinished()) {
+            log.info("progress: {}", counters.snapshot().summaryLine());
+        }
     }
 
     private static void sleepUntil(Instant at)
