@@ -153,6 +153,19 @@ final class MessagesApiTest
     }
 
     @Test
+    void pageWithoutTokenCountsPagesFromTheFirst()
+            throws Exception
+    {
+        String path = "/2010-04-01/Accounts/%s/Messages.json?PageSize=5".formatted(ACCOUNT.sid());
+        JsonNode first = objectMapper.readTree(get(ACCOUNT, path).body());
+        JsonNode second = objectMapper.readTree(get(ACCOUNT, first.get("next_page_uri").asText()).body());
+        JsonNode secondByNumber = objectMapper.readTree(get(ACCOUNT, path + "&Page=1").body());
+        assertThat(secondByNumber.get("messages")).isEqualTo(second.get("messages"));
+        assertThat(secondByNumber.get("start").asInt()).isEqualTo(5);
+        assertThat(get(ACCOUNT, path + "&PageToken=bogus").statusCode()).isEqualTo(400);
+    }
+
+    @Test
     void pageSizeUpTo1000AndNoMore()
             throws Exception
     {
