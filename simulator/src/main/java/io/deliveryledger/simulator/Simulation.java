@@ -89,6 +89,12 @@ public final class Simulation
         return traffic.report();
     }
 
+    /** Whether every message has reached its final status and its callbacks were attempted. */
+    public boolean isTrafficFinished()
+    {
+        return traffic.isFinished();
+    }
+
     /** The traffic's counts so far. */
     public SimulationReport trafficReport()
     {

@@ -153,6 +153,8 @@ public final class MessagesApiHandler
                 .filter(position -> range.contains(position.sortTime()))
                 .filter(position -> after.map(token -> position.compareTo(token) > 0).orElse(true))
                 .sorted()
+                // Without a token, Page counts pages from the first; with one, the token says where the page starts.
+                .skip(after.isPresent() ? 0 : (long) page * pageSize)
                 .limit(pageSize + 1L)
                 .toList();
         List<PageToken> pagePositions = matching.subList(0, Math.min(pageSize, matching.size()));

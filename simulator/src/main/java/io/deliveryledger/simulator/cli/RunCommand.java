@@ -12,6 +12,7 @@ import picocli.CommandLine.ParameterException;
 import picocli.CommandLine.Spec;
 import picocli.CommandLine.Model.CommandSpec;
 
+import java.io.PrintWriter;
 import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -27,6 +28,7 @@ final class RunCommand
         implements Callable<Integer>
 {
     private static final Logger log = LoggerFactory.getLogger(RunCommand.class);
+    private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
 
     @Spec
     private CommandSpec spec;
@@ -112,26 +114,66 @@ final class RunCommand
             throws InterruptedException
     {
         SimulationSettings settings = settings();
-        CountDownLatch stopped = new CountDownLatch(1);
+        PrintWriter out = spec.commandLine().getOut();
+        CountDownLatch stopRequested = new CountDownLatch(1);
+        CountDownLatch finished = new CountDownLatch(1);
+        // On Ctrl-C or SIGTERM: let the main thread print the statistics and close everything before the JVM halts.
+        Thread hook = new Thread(() -> {
+            stopRequested.countDown();
+            awaitQuietly(finished, SHUTDOWN_GRACE);
+        }, "simulator-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
         try (Simulation simulation = Simulation.start(settings)) {
-            Thread hook = new Thread(() -> {
-                stopped.countDown();
-                log.info("stopping: {}", simulation.trafficReport().summaryLine());
-            }, "simulator-shutdown");
-            Runtime.getRuntime().addShutdownHook(hook);
-            log.info("api: {}", simulation.apiBaseUrl());
-            System.out.println("api: " + simulation.apiBaseUrl());
-            SimulationReport report = simulation.awaitTraffic(Duration.ofDays(365));
-            System.out.println(report.summaryLine());
+            out.println("api: " + simulation.apiBaseUrl());
+            out.flush();
+            SimulationReport report = awaitTraffic(simulation, stopRequested);
+            out.println(report.summaryLine());
+            out.flush();
             if (serveSeconds == null) {
-                log.info("traffic done; serving the API until stopped");
-                stopped.await();
+                log.info("traffic done; serving the API on {} until stopped", simulation.apiBaseUrl());
+                stopRequested.await();
             }
             else {
-                stopped.await(serveSeconds, TimeUnit.SECONDS);
+                stopRequested.await(serveSeconds, TimeUnit.SECONDS);
             }
-            System.out.println(simulation.apiStatistics().summaryLine());
+            out.println(simulation.apiStatistics().summaryLine());
+            out.flush();
             return report.registrationErrors() > 0 ? 1 : 0;
+        }
+        finally {
+            finished.countDown();
+            removeHook(hook);
+        }
+    }
+
+    private static SimulationReport awaitTraffic(Simulation simulation, CountDownLatch stopRequested)
+            throws InterruptedException
+    {
+        while (!simulation.isTrafficFinished()) {
+            if (stopRequested.await(1, TimeUnit.SECONDS)) {
+                return simulation.trafficReport();
+            }
+        }
+        return simulation.awaitTraffic(Duration.ofMinutes(1));
+    }
+
+    private static void awaitQuietly(CountDownLatch latch, Duration timeout)
+    {
+        try {
+            latch.await(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    private static void removeHook(Thread hook)
+    {
+        try {
+            Runtime.getRuntime().removeShutdownHook(hook);
+        }
+        catch (IllegalStateException e) {
+            // the JVM is already shutting down, hook included
         }
     }
 

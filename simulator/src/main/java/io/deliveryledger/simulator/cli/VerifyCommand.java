@@ -3,8 +3,11 @@ package io.deliveryledger.simulator.cli;
 import io.deliveryledger.simulator.Verifier;
 import io.deliveryledger.simulator.VerifyReport;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
+import picocli.CommandLine.Spec;
 
+import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.concurrent.Callable;
 
@@ -14,6 +17,9 @@ final class VerifyCommand
         implements Callable<Integer>
 {
     private static final int LISTED_MISMATCHES = 50;
+
+    @Spec
+    private CommandSpec spec;
 
     @Option(names = "--truth", required = true, description = "Truth file written by run.")
     private Path truth;
@@ -34,11 +40,13 @@ final class VerifyCommand
     public Integer call()
     {
         VerifyReport report = Verifier.verify(truth, clickhouseUrl, database, user, password);
-        report.mismatches().stream().limit(LISTED_MISMATCHES).forEach(System.out::println);
+        PrintWriter out = spec.commandLine().getOut();
+        report.mismatches().stream().limit(LISTED_MISMATCHES).forEach(out::println);
         if (report.mismatches().size() > LISTED_MISMATCHES) {
-            System.out.printf("... and %d more%n", report.mismatches().size() - LISTED_MISMATCHES);
+            out.printf("... and %d more%n", report.mismatches().size() - LISTED_MISMATCHES);
         }
-        System.out.println(report.summaryLine());
+        out.println(report.summaryLine());
+        out.flush();
         return report.allMatch() ? 0 : 1;
     }
 }

@@ -12,8 +12,8 @@ import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.stream.Collectors;
 
 import static java.util.Objects.requireNonNull;
@@ -34,13 +34,12 @@ public final class CallbackSender
     private final TrafficCounters counters;
     private final Map<String, TwilioSignature> signatures;
 
-    public CallbackSender(URI target, Iterable<Account> accounts, TrafficCounters counters)
+    public CallbackSender(URI target, List<Account> accounts, TrafficCounters counters)
     {
         this.target = requireNonNull(target, "target is null");
         this.counters = requireNonNull(counters, "counters is null");
-        Map<String, TwilioSignature> byAccount = new ConcurrentHashMap<>();
-        requireNonNull(accounts, "accounts is null").forEach(account -> byAccount.put(account.sid(), new TwilioSignature(account.authToken())));
-        this.signatures = Map.copyOf(byAccount);
+        this.signatures = requireNonNull(accounts, "accounts is null").stream()
+                .collect(Collectors.toUnmodifiableMap(Account::sid, account -> new TwilioSignature(account.authToken())));
         this.httpClient = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
     }
 

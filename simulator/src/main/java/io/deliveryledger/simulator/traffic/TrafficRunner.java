@@ -85,6 +85,11 @@ public final class TrafficRunner
         return true;
     }
 
+    public boolean isFinished()
+    {
+        return unfinishedMessages.getCount() == 0;
+    }
+
     public SimulationReport report()
     {
         return counters.snapshot();
@@ -125,7 +130,9 @@ public final class TrafficRunner
 
     private void logProgress()
     {
-        log.info("progress: {}", counters.snapshot().summaryLine());
+        if (!isFinished()) {
+            log.info("progress: {}", counters.snapshot().summaryLine());
+        }
     }
 
     private static void sleepUntil(Instant at)
@@ -171,13 +178,22 @@ public final class TrafficRunner
 
         void schedule()
         {
+            scheduleStep(1);
+        }
+
+        // Each step schedules the next, so a message's steps run in order even when the scheduler falls behind.
+        private void scheduleStep(int index)
+        {
             List<StatusStep> steps = message.steps();
-            for (int index = 1; index < steps.size(); index++) {
-                StatusStep step = steps.get(index);
-                boolean last = index == steps.size() - 1;
-                long delay = Math.max(0, Duration.between(Instant.now(), step.at()).toNanos());
-                scheduler.schedule(() -> runSafely("status step", () -> reach(step, last)), delay, TimeUnit.NANOSECONDS);
-            }
+            StatusStep step = steps.get(index);
+            boolean last = index == steps.size() - 1;
+            long delay = Math.max(0, Duration.between(Instant.now(), step.at()).toNanos());
+            scheduler.schedule(() -> {
+                runSafely("status step", () -> reach(step, last));
+                if (!last) {
+                    scheduleStep(index + 1);
+                }
+            }, delay, TimeUnit.NANOSECONDS);
         }
 
         private synchronized void reach(StatusStep step, boolean last)

@@ -24,7 +24,7 @@ import static java.util.Objects.requireNonNull;
  * A status callback endpoint for tests: records every request with its form, headers and whether its
  * {@code X-Twilio-Signature} is right for the account's token (checked with {@link TestingTwilioSigner}
  * over the URL as requested). Answers 200, or {@code failureStatus} on paths starting with {@code /fail}.
- * {@code /register} records JSON bodies instead.
+ * Paths ending in {@code /register} record registration bodies instead.
  */
 public final class CallbackReceiver
         implements AutoCloseable
@@ -80,11 +80,12 @@ public final class CallbackReceiver
         String body = new String(exchange.getRequestBody().readAllBytes(), StandardCharsets.UTF_8);
         String url = "http://127.0.0.1:%d%s".formatted(server.getAddress().getPort(), exchange.getRequestURI().getRawPath()
                 + Optional.ofNullable(exchange.getRequestURI().getRawQuery()).map(query -> "?" + query).orElse(""));
-        if (exchange.getRequestURI().getPath().startsWith("/register")) {
+        int status = exchange.getRequestURI().getPath().startsWith("/fail") ? failureStatus : 200;
+        if (exchange.getRequestURI().getPath().endsWith("/register")) {
             synchronized (this) {
                 registrations.add(new ReceivedRegistration(body, Optional.ofNullable(exchange.getRequestHeaders().getFirst("Authorization"))));
             }
-            exchange.sendResponseHeaders(200, -1);
+            exchange.sendResponseHeaders(status, -1);
             exchange.close();
             return;
         }
@@ -96,7 +97,7 @@ public final class CallbackReceiver
             callbacks.add(new ReceivedCallback(url, form, Optional.ofNullable(exchange.getRequestHeaders().getFirst("I-Twilio-Idempotency-Token")),
                     validSignature, exchange.getRequestHeaders().getFirst("Content-Type")));
         }
-        exchange.sendResponseHeaders(exchange.getRequestURI().getPath().startsWith("/fail") ? failureStatus : 200, -1);
+        exchange.sendResponseHeaders(status, -1);
         exchange.close();
     }
 
