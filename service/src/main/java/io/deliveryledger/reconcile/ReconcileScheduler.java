@@ -26,7 +26,8 @@ public final class ReconcileScheduler
         implements Managed
 {
     private static final Logger log = LoggerFactory.getLogger(ReconcileScheduler.class);
-    // A restart loop must not skip runs for ever, nor hit Twilio the moment the server is up.
+    // A restart loop must not skip runs for ever, nor hit Twilio the moment the server is up
+    // (unless the interval itself is shorter).
     private static final Duration FIRST_RUN_DELAY = Duration.ofMinutes(1);
 
     private final Reconciler reconciler;
@@ -54,7 +55,8 @@ public final class ReconcileScheduler
             thread.setDaemon(true);
             return thread;
         });
-        executor.scheduleWithFixedDelay(this::runOnce, FIRST_RUN_DELAY.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        long firstRunDelay = Math.min(FIRST_RUN_DELAY.toMillis(), interval.toMillis());
+        executor.scheduleWithFixedDelay(this::runOnce, firstRunDelay, interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override

@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-/** {@code backfill} as a user runs it: the packaged command line, {@code config.yml} and environment variables. */
+/** {@code backfill} and {@code reconcile} as a user runs them: the command line, {@code config.yml} and environment variables. */
 final class BackfillCommandTest
 {
     private static final String ACCOUNT = "AC0123456789abcdef0123456789abcdef";
@@ -97,6 +97,11 @@ final class BackfillCommandTest
         assertThat(again).contains(MESSAGES + " messages listed, 0 new or changed");
         assertThat(count("SELECT count() FROM status_events WHERE source = 'backfill'")).isEqualTo(MESSAGES);
         assertThat(count("SELECT uniqExact(message_sid) FROM status_events")).isEqualTo(MESSAGES);
+
+        // The reconcile command over the same window: everything is known and final, nothing to fix.
+        String reconcile = run("reconcile", 0, "reconcile", "--from", from.toString(), "--to", to.toString());
+        assertThat(reconcile).contains("checked " + MESSAGES + ", fixed 0, not found 0");
+        assertThat(count("SELECT count() FROM reconciliation_runs WHERE trigger = 'command' AND outcome = 'completed' AND checked = " + MESSAGES)).isEqualTo(1);
     }
 
     @Test

@@ -27,6 +27,8 @@ import java.net.http.HttpResponse;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -253,6 +255,32 @@ final class ReconciliationIntegrationTest
         assertThat(run.get("outcome").asText()).isEqualTo("failed");
         assertThat(run.get("error").asText()).contains("Twilio rejected the credentials of account " + FIRST_ACCOUNT).contains("HTTP 401");
         assertThat(ledger.count("SELECT count() FROM reconciliation_runs WHERE outcome = 'failed' AND error LIKE '%rejected the credentials%'", Map.of())).isEqualTo(1);
+    }
+
+    @Test
+    void scheduleListsYesterdayOnceAndLooksForStaleMessagesEveryInterval()
+            throws Exception
+    {
+        int apiPort = freePort();
+        TestingLedger ledger = startLedger(apiPort, ConfigOverride.config("reconcile.schedule", "true"), ConfigOverride.config("reconcile.interval", "1s"));
+        Simulation simulation = startSimulation(SimulationSettings.builder()
+                .target(URI.create("http://127.0.0.1:" + ledger.port() + "/twilio/status"))
+                .account(FIRST_ACCOUNT, FIRST_TOKEN)
+                .account(SECOND_ACCOUNT, SECOND_OLD_TOKEN)
+                .messages(0)
+                .apiPort(apiPort));
+
+        await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
+                .until(() -> ledger.count("SELECT count() FROM reconciliation_runs WHERE trigger = 'schedule' AND outcome = 'completed'", Map.of()) >= 3);
+
+        long yesterday = LocalDate.now(ZoneOffset.UTC).minusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
+        assertThat(ledger.count("SELECT count() FROM reconciliation_runs WHERE trigger = 'schedule' AND toUnixTimestamp64Milli(window_from) = :yesterday AND toUnixTimestamp64Milli(window_to) = :today",
+                Map.of("yesterday", yesterday, "today", yesterday + Duration.ofDays(1).toMillis())))
+                .isEqualTo(1);
+        assertThat(ledger.count("SELECT count() FROM reconciliation_runs WHERE trigger = 'schedule' AND window_from IS NULL AND stale_after_seconds = 43200", Map.of()))
+                .isGreaterThanOrEqualTo(2);
+        // One (empty) page per account, from the single discovery run.
+        assertThat(simulation.apiStatistics().listPages()).isEqualTo(2);
     }
 
     @Test
