@@ -146,16 +146,7 @@ final class ReconciliationIntegrationTest
         int apiPort = freePort();
         TestingLedger ledger = startLedger(apiPort);
         Path truth = directory.resolve("truth-registered.jsonl");
-        Simulation simulation = startSimulation(SimulationSettings.builder()
-                .target(URI.create("http://127.0.0.1:" + ledger.port() + "/twilio/status"))
-                .account(FIRST_ACCOUNT, FIRST_TOKEN)
-                .messages(300)
-                .rate(1_000)
-                .drop(1.0)
-                .stepDelay(Duration.ofMillis(1), Duration.ofMillis(5))
-                .apiPort(apiPort)
-                .register(URI.create("http://127.0.0.1:" + ledger.port() + "/api/v1/messages"), 1.0, Optional.empty())
-                .truthFile(truth));
+        Simulation simulation = startSimulation(registeredWithoutCallbacks(ledger, apiPort, 300, truth));
         SimulationReport traffic = simulation.awaitTraffic(Duration.ofMinutes(1));
         assertThat(traffic.messagesRegistered()).isEqualTo(300);
         assertThat(traffic.registrationErrors()).isZero();
@@ -184,19 +175,10 @@ final class ReconciliationIntegrationTest
         int apiPort = freePort();
         TestingLedger ledger = startLedger(apiPort);
         Path truth = directory.resolve("truth-storm.jsonl");
-        Simulation simulation = startSimulation(SimulationSettings.builder()
-                .target(URI.create("http://127.0.0.1:" + ledger.port() + "/twilio/status"))
-                .account(FIRST_ACCOUNT, FIRST_TOKEN)
-                .messages(200)
-                .rate(1_000)
-                .drop(1.0)
-                .stepDelay(Duration.ofMillis(1), Duration.ofMillis(5))
-                .apiPort(apiPort)
+        Simulation simulation = startSimulation(registeredWithoutCallbacks(ledger, apiPort, 200, truth)
                 .apiMaxInFlight(2)
                 .api429Probability(0.3)
-                .apiRetryAfter(Duration.ofSeconds(1))
-                .register(URI.create("http://127.0.0.1:" + ledger.port() + "/api/v1/messages"), 1.0, Optional.empty())
-                .truthFile(truth));
+                .apiRetryAfter(Duration.ofSeconds(1)));
         simulation.awaitTraffic(Duration.ofMinutes(1));
         await().atMost(Duration.ofSeconds(60)).until(() -> ledger.count("SELECT count() FROM message_status", Map.of()) == 200);
 
@@ -323,6 +305,21 @@ final class ReconciliationIntegrationTest
         Simulation simulation = Simulation.start(settings.build());
         resources.add(simulation);
         return simulation;
+    }
+
+    /** A sender that registers every message, whose callbacks all get lost. */
+    private static SimulationSettings.Builder registeredWithoutCallbacks(TestingLedger ledger, int apiPort, int messages, Path truth)
+    {
+        return SimulationSettings.builder()
+                .target(URI.create("http://127.0.0.1:" + ledger.port() + "/twilio/status"))
+                .account(FIRST_ACCOUNT, FIRST_TOKEN)
+                .messages(messages)
+                .rate(1_000)
+                .drop(1.0)
+                .stepDelay(Duration.ofMillis(1), Duration.ofMillis(5))
+                .apiPort(apiPort)
+                .register(URI.create("http://127.0.0.1:" + ledger.port() + "/api/v1/messages"), 1.0, Optional.empty())
+                .truthFile(truth);
     }
 
     private static void awaitCallbacksStored(TestingLedger ledger, SimulationReport traffic)

@@ -1,7 +1,7 @@
 package io.deliveryledger.simulator;
 
 import io.deliveryledger.simulator.cli.SimulatorCommand;
-import io.deliveryledger.simulator.testing.TestingClickHouseEngine;
+import io.deliveryledger.testing.TestingClickHouseEngine;
 import io.deliveryledger.simulator.truth.TruthFile;
 import io.deliveryledger.simulator.truth.TruthRecord;
 import org.junit.jupiter.api.AfterAll;
