@@ -1,5 +1,12 @@
 package io.deliveryledger.app;
 
+import com.clickhouse.client.api.Client;
+import io.deliveryledger.analytics.ClickHouseQueries;
+import io.deliveryledger.analytics.DeliveryStatistics;
+import io.deliveryledger.api.InvalidParameterExceptionMapper;
+import io.deliveryledger.api.MessageResource;
+import io.deliveryledger.api.ReportResource;
+import io.deliveryledger.api.StatsResource;
 import io.deliveryledger.event.LedgerRecordCodec;
 import io.deliveryledger.health.ClickHouseHealthCheck;
 import io.deliveryledger.health.DiskSpaceHealthCheck;
@@ -9,6 +16,8 @@ import io.deliveryledger.intake.WebhookIntake;
 import io.deliveryledger.intake.WebhookRequestReader;
 import io.deliveryledger.intake.WebhookServlet;
 import io.deliveryledger.journal.Journal;
+import io.deliveryledger.report.DeliveryReports;
+import io.deliveryledger.report.ExportCommand;
 import io.deliveryledger.sink.BatchWriter;
 import io.deliveryledger.twilio.WebhookParser;
 import io.dropwizard.configuration.EnvironmentVariableSubstitutor;
@@ -48,6 +57,7 @@ public final class DeliveryLedgerApplication
         // ${NAME:-default} in config.yml reads the environment; an unset variable without default is an error.
         bootstrap.setConfigurationSourceProvider(new SubstitutingSourceProvider(bootstrap.getConfigurationSourceProvider(), new EnvironmentVariableSubstitutor(true)));
         bootstrap.addCommand(new MigrateCommand());
+        bootstrap.addCommand(new ExportCommand());
     }
 
     @Override
@@ -94,6 +104,17 @@ public final class DeliveryLedgerApplication
             servlet.setAsyncSupported(true);
             servlet.addMapping(kind.endpoint());
         }
+
+        Client clickhouseClient = clickhouse.buildClient();
+        environment.lifecycle().manage(new AutoCloseableManager(clickhouseClient));
+        ClickHouseQueries queries = new ClickHouseQueries(clickhouseClient, environment.getObjectMapper());
+        DeliveryStatistics statistics = new DeliveryStatistics(queries, environment.getObjectMapper());
+        // The filter applies to every Jersey resource: everything under /api, whatever its annotations.
+        environment.jersey().register(configuration.getApi().buildAuthFilter());
+        environment.jersey().register(new InvalidParameterExceptionMapper());
+        environment.jersey().register(new StatsResource(statistics, clock));
+        environment.jersey().register(new MessageResource(statistics));
+        environment.jersey().register(new ReportResource(new DeliveryReports(queries, statistics), clock));
 
         environment.healthChecks().register("clickhouse", new ClickHouseHealthCheck(jdbi));
         environment.healthChecks().register("journal", new JournalHealthCheck(journal, batchWriter));

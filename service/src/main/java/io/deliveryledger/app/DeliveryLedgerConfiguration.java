@@ -24,6 +24,22 @@ public final class DeliveryLedgerConfiguration
     @NotNull
     private BatchWriterFactory batchWriter = new BatchWriterFactory();
 
+    @Valid
+    @NotNull
+    private ApiFactory api = new ApiFactory();
+
+    @JsonProperty
+    public ApiFactory getApi()
+    {
+        return api;
+    }
+
+    @JsonProperty
+    public void setApi(ApiFactory api)
+    {
+        this.api = api;
+    }
+
     @JsonProperty
     public TwilioFactory getTwilio()
     {
