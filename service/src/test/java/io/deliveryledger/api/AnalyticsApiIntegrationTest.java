@@ -150,6 +150,24 @@ final class AnalyticsApiIntegrationTest
     }
 
     @Test
+    void perMinuteRollupsCountEveryStoredEventOnce()
+    {
+        List<Map<String, String>> distinct = scenario.callbacks().stream().map(Callback::parameters).distinct().toList();
+        assertThat(ledger.count("SELECT sum(events) FROM events_per_minute", Map.of())).isEqualTo(distinct.size());
+        for (String country : List.of("GB", "DE", "FR", "US", "BR")) {
+            Map<String, Message> bySid = scenario.messages().stream().collect(Collectors.toMap(Message::sid, Function.identity()));
+            long expected = distinct.stream().filter(parameters -> bySid.get(parameters.get("MessageSid")).country().equals(country)).count();
+            assertThat(ledger.count("SELECT sum(events) FROM events_per_minute WHERE country = :country", Map.of("country", country))).as(country).isEqualTo(expected);
+        }
+        assertThat(ledger.count("SELECT sum(events) FROM events_per_minute WHERE error_code = 30003", Map.of()))
+                .isEqualTo(distinct.stream().filter(parameters -> "30003".equals(parameters.get("ErrorCode"))).count());
+        // Every message was queued once, however often its queued callback arrived.
+        assertThat(ledger.count("SELECT uniqMerge(messages) FROM events_per_minute WHERE status = 'queued'", Map.of())).isEqualTo(scenario.messages().size());
+        assertThat(ledger.count("SELECT uniqMerge(messages) FROM events_per_minute WHERE channel = 'whatsapp'", Map.of()))
+                .isEqualTo(matching(message -> message.channel().equals("whatsapp")).size());
+    }
+
+    @Test
     void timeSeriesSplitsTheSameCountsIntoSteps()
             throws Exception
     {
