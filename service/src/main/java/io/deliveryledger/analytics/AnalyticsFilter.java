@@ -103,8 +103,14 @@ public record AnalyticsFilter(
     /** Appends the conditions on {@code message_status} columns, starting with {@code WHERE}. */
     public void appendWhere(Sql.Builder sql)
     {
-        sql.append(" WHERE first_event_at >= ").append(sql.bind(clickHouseTime(from), "DateTime64(3, 'UTC')"))
-                .append(" AND first_event_at < ").append(sql.bind(clickHouseTime(to), "DateTime64(3, 'UTC')"));
+        String start = sql.bind(clickHouseTime(from), "DateTime64(3, 'UTC')");
+        String end = sql.bind(clickHouseTime(to), "DateTime64(3, 'UTC')");
+        // The row holding a message's earliest event is in the range whenever the message is, so these
+        // candidates spare the view from aggregating every message ever seen; the view's own
+        // first_event_at then drops those whose earlier events sit in parts not merged yet.
+        sql.append(" WHERE first_event_at >= ").append(start).append(" AND first_event_at < ").append(end)
+                .append(" AND message_sid IN (SELECT message_sid FROM message_state WHERE first_event_at >= ").append(start)
+                .append(" AND first_event_at < ").append(end).append(")");
         accountSid.ifPresent(value -> sql.append(" AND account_sid = ").append(sql.bind(value, "String")));
         messagingServiceSid.ifPresent(value -> sql.append(" AND messaging_service_sid = ").append(sql.bind(value, "String")));
         country.ifPresent(value -> sql.append(" AND country = ").append(sql.bind(value, "String")));

@@ -1,5 +1,6 @@
 package io.deliveryledger.analytics;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -305,7 +306,7 @@ public final class DeliveryStatistics
     }
 
     /** @param description Twilio's description, when breaking down by error code */
-    public record BreakdownRow(String key, Optional<String> description, @JsonUnwrapped StatusCounts counts)
+    public record BreakdownRow(String key, @JsonInclude(JsonInclude.Include.NON_ABSENT) Optional<String> description, @JsonUnwrapped StatusCounts counts)
     {
         public BreakdownRow
         {

@@ -7,6 +7,7 @@ import io.deliveryledger.analytics.DeliveryStatistics;
 import io.deliveryledger.analytics.InvalidParameterException;
 import io.deliveryledger.app.DeliveryLedgerConfiguration;
 import io.deliveryledger.report.DeliveryReports.ReportBody;
+import io.dropwizard.core.cli.Cli;
 import io.dropwizard.core.cli.ConfiguredCommand;
 import io.dropwizard.core.setup.Bootstrap;
 import me.tongfei.progressbar.ConsoleProgressBarConsumer;
@@ -23,6 +24,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.util.List;
+import java.util.Locale;
 import java.util.Optional;
 
 /**
@@ -75,7 +77,8 @@ public final class ExportCommand
             request = ReportRequest.parse(filter, optional(namespace, "groupBy"), optional(namespace, "format"));
         }
         catch (InvalidParameterException e) {
-            throw new IllegalArgumentException(e.getMessage().replace("Parameter '" + e.parameter() + "'", "Option --" + e.parameter()), e);
+            String option = "--" + e.parameter().replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT);
+            throw new IllegalArgumentException(e.getMessage().replace("Parameter '" + e.parameter() + "'", "Option " + option), e);
         }
         Path output = Path.of(namespace.getString("output"));
         try (Client client = configuration.getClickhouse().buildClient()) {
@@ -94,6 +97,17 @@ public final class ExportCommand
             }
         }
         System.err.printf("Wrote %s (%d bytes)%n", output, Files.size(output));
+    }
+
+    /** A wrong option is the user's mistake: its message is enough, without a stack trace. */
+    @Override
+    public void onError(Cli cli, Namespace namespace, Throwable error)
+    {
+        if (error instanceof IllegalArgumentException && error.getCause() instanceof InvalidParameterException) {
+            cli.getStdErr().println(error.getMessage());
+            return;
+        }
+        super.onError(cli, namespace, error);
     }
 
     private static Optional<String> optional(Namespace namespace, String name)
