@@ -7,6 +7,7 @@ import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
+import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -53,7 +54,8 @@ public record AnalyticsFilter(
     }
 
     /**
-     * Reads the request parameters; a missing {@code to} is {@code now}, a missing {@code from} is
+     * Reads the request parameters; a missing {@code to} is {@code now} (to the millisecond, as ClickHouse
+     * stores times), a missing {@code from} is
      * {@link #DEFAULT_RANGE} before {@code to}. Every parameter is checked against what it may be.
      */
     public static AnalyticsFilter parse(
@@ -66,7 +68,7 @@ public record AnalyticsFilter(
             List<String> tags,
             Instant now)
     {
-        Instant end = to.map(value -> instant("to", value)).orElse(now);
+        Instant end = to.map(value -> instant("to", value)).orElse(now.truncatedTo(ChronoUnit.MILLIS));
         Instant start = from.map(value -> instant("from", value)).orElse(end.minus(DEFAULT_RANGE));
         Map<String, String> tagValues = new LinkedHashMap<>();
         for (String tag : tags) {

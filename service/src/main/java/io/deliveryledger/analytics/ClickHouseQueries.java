@@ -37,8 +37,8 @@ public final class ClickHouseQueries
     public List<JsonNode> rows(Sql sql)
     {
         List<JsonNode> rows = new ArrayList<>();
-        try (QueryResponse response = response(sql, ClickHouseFormat.JSONEachRow);
-                BufferedReader reader = new BufferedReader(new InputStreamReader(response.getInputStream(), StandardCharsets.UTF_8))) {
+        QueryResponse response = stream(sql, ClickHouseFormat.JSONEachRow);
+        try (response; BufferedReader reader = new BufferedReader(new InputStreamReader(response.getInputStream(), StandardCharsets.UTF_8))) {
             for (String line = reader.readLine(); line != null; line = reader.readLine()) {
                 if (!line.isBlank()) {
                     rows.add(objectMapper.readTree(line));
@@ -50,7 +50,8 @@ public final class ClickHouseQueries
             throw new UncheckedIOException("Cannot read the result of: " + sql.text(), e);
         }
         catch (Exception e) {
-            throw new IllegalStateException("Query failed: " + sql.text(), e);
+            // QueryResponse.close() declares Exception.
+            throw new IllegalStateException("Cannot close the result of: " + sql.text(), e);
         }
     }
 
@@ -59,11 +60,6 @@ public final class ClickHouseQueries
      * writes the format, so the service only copies bytes.
      */
     public QueryResponse stream(Sql sql, ClickHouseFormat format)
-    {
-        return response(sql, format);
-    }
-
-    private QueryResponse response(Sql sql, ClickHouseFormat format)
     {
         QuerySettings settings = new QuerySettings().setFormat(format);
         try {
