@@ -74,7 +74,7 @@ public record AnalyticsFilter(
         for (String tag : tags) {
             Matcher matcher = TAG.matcher(tag);
             if (!matcher.matches()) {
-                throw new InvalidParameterException("tag", "must be key:value, the key of letters, digits, '_', '.' or '-' (up to 64), got '%s'".formatted(abbreviate(tag)));
+                throw new InvalidParameterException("tag", "must be key:value, the key of letters, digits, '_', '.' or '-' (up to 64), got '%s'".formatted(InvalidParameterException.shown(tag)));
             }
             tagValues.put(matcher.group(1), matcher.group(2));
         }
@@ -98,7 +98,7 @@ public record AnalyticsFilter(
             return OffsetDateTime.parse(value).toInstant();
         }
         catch (DateTimeParseException e) {
-            throw new InvalidParameterException(parameter, "must be an ISO-8601 time with offset (2026-11-27T10:00:00Z) or a date (2026-11-27), got '%s'".formatted(abbreviate(value)));
+            throw new InvalidParameterException(parameter, "must be an ISO-8601 time with offset (2026-11-27T10:00:00Z) or a date (2026-11-27), got '%s'".formatted(InvalidParameterException.shown(value)));
         }
     }
 
@@ -128,13 +128,8 @@ public record AnalyticsFilter(
     private static Optional<String> matching(String parameter, Optional<String> value, Pattern pattern, String allowed)
     {
         if (value.isPresent() && !pattern.matcher(value.get()).matches()) {
-            throw new InvalidParameterException(parameter, "must be %s, got '%s'".formatted(allowed, abbreviate(value.get())));
+            throw new InvalidParameterException(parameter, "must be %s, got '%s'".formatted(allowed, InvalidParameterException.shown(value.get())));
         }
         return value;
-    }
-
-    static String abbreviate(String value)
-    {
-        return value.length() <= 64 ? value : value.substring(0, 64) + "...";
     }
 }

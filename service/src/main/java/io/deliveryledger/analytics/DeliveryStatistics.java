@@ -62,7 +62,7 @@ public final class DeliveryStatistics
             int code = row.get("code").asInt();
             topErrorCodes.add(new ErrorCodeCount(code, descriptions.getOrDefault(code, ""), row.get("messages").asLong()));
         }
-        return new Summary(filter.from().toString(), filter.to().toString(), StatusCounts.of(counts), topErrorCodes);
+        return new Summary(filter.from().toString(), filter.to().toString(), new StatusCounts(counts), topErrorCodes);
     }
 
     /** @param step empty: chosen so the range has at most about 200 points */
@@ -97,7 +97,7 @@ public final class DeliveryStatistics
                     .put(row.get("status").asText(), row.get("messages").asLong());
         }
         List<TimeSeriesPoint> series = new ArrayList<>();
-        byBucket.forEach((bucket, counts) -> series.add(new TimeSeriesPoint(Instant.ofEpochSecond(bucket).toString(), StatusCounts.of(counts))));
+        byBucket.forEach((bucket, counts) -> series.add(new TimeSeriesPoint(Instant.ofEpochSecond(bucket).toString(), new StatusCounts(counts))));
         return new TimeSeries(filter.from().toString(), filter.to().toString(), chosen.toString(), series);
     }
 
@@ -114,7 +114,7 @@ public final class DeliveryStatistics
         }
         Map<Integer, String> descriptions = dimension.name().equals("error_code") ? errorDescriptions() : Map.of();
         List<BreakdownRow> rows = byKey.entrySet().stream()
-                .map(entry -> new BreakdownRow(entry.getKey(), description(descriptions, entry.getKey()), StatusCounts.of(entry.getValue())))
+                .map(entry -> new BreakdownRow(entry.getKey(), description(descriptions, entry.getKey()), new StatusCounts(entry.getValue())))
                 .sorted(Comparator.comparingLong((BreakdownRow row) -> row.counts().messages()).reversed().thenComparing(BreakdownRow::key))
                 .limit(limit)
                 .toList();

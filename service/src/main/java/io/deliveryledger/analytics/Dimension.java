@@ -36,7 +36,7 @@ public record Dimension(String name, String expression, Optional<String> tagKey)
     public static Dimension breakdown(String parameter, String value)
     {
         if (!value.startsWith(TAG_PREFIX) && !BREAKDOWNS.contains(value)) {
-            throw new InvalidParameterException(parameter, "must be one of %s, got '%s'".formatted(String.join(", ", BREAKDOWNS), AnalyticsFilter.abbreviate(value)));
+            throw new InvalidParameterException(parameter, "must be one of %s, got '%s'".formatted(String.join(", ", BREAKDOWNS), InvalidParameterException.shown(value)));
         }
         return parse(parameter, value);
     }
@@ -47,13 +47,13 @@ public record Dimension(String name, String expression, Optional<String> tagKey)
         if (value.startsWith(TAG_PREFIX)) {
             String key = value.substring(TAG_PREFIX.length());
             if (!TAG_KEY.matcher(key).matches()) {
-                throw new InvalidParameterException(parameter, "must name a tag as tag:<key>, the key of letters, digits, '_', '.' or '-' (up to 64), got '%s'".formatted(AnalyticsFilter.abbreviate(value)));
+                throw new InvalidParameterException(parameter, "must name a tag as tag:<key>, the key of letters, digits, '_', '.' or '-' (up to 64), got '%s'".formatted(InvalidParameterException.shown(value)));
             }
             return new Dimension(value, "tags[%s]", Optional.of(key));
         }
         String expression = EXPRESSIONS.get(value);
         if (expression == null) {
-            throw new InvalidParameterException(parameter, "must be one of %s or tag:<key>, got '%s'".formatted(String.join(", ", EXPRESSIONS.keySet()), AnalyticsFilter.abbreviate(value)));
+            throw new InvalidParameterException(parameter, "must be one of %s or tag:<key>, got '%s'".formatted(String.join(", ", EXPRESSIONS.keySet()), InvalidParameterException.shown(value)));
         }
         return new Dimension(value, expression, Optional.empty());
     }

@@ -18,4 +18,10 @@ public final class InvalidParameterException
     {
         return parameter;
     }
+
+    /** The rejected value as shown in a message: long values are cut, so an answer stays short. */
+    public static String shown(String value)
+    {
+        return value.length() <= 64 ? value : value.substring(0, 64) + "...";
+    }
 }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import io.deliveryledger.event.MessageStatus;
 
 import java.util.Arrays;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -24,12 +25,8 @@ public record StatusCounts(@JsonProperty("byStatus") Map<String, Long> byStatus)
 
     public StatusCounts
     {
-        byStatus = Map.copyOf(byStatus);
-    }
-
-    public static StatusCounts of(Map<String, Long> byStatus)
-    {
-        return new StatusCounts(new TreeMap<>(byStatus));
+        // Sorted, so that answers list the statuses in the same order every time.
+        byStatus = Collections.unmodifiableSortedMap(new TreeMap<>(byStatus));
     }
 
     @JsonProperty

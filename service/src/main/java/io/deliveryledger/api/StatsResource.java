@@ -78,7 +78,7 @@ public final class StatsResource
             return Duration.parse(value);
         }
         catch (DateTimeParseException e) {
-            throw new InvalidParameterException("step", "must be an ISO-8601 duration of at least a minute (PT5M, PT1H, P1D), got '%s'".formatted(value.length() > 64 ? value.substring(0, 64) + "..." : value));
+            throw new InvalidParameterException("step", "must be an ISO-8601 duration of at least a minute (PT5M, PT1H, P1D), got '%s'".formatted(InvalidParameterException.shown(value)));
         }
     }
 }

@@ -50,6 +50,6 @@ public enum ReportFormat
                 .findFirst()
                 .orElseThrow(() -> new InvalidParameterException(parameter, "must be one of %s, got '%s'".formatted(
                         Arrays.stream(values()).map(format -> format.name().toLowerCase(Locale.ROOT)).collect(Collectors.joining(", ")),
-                        value.length() > 64 ? value.substring(0, 64) + "..." : value)));
+                        InvalidParameterException.shown(value))));
     }
 }
