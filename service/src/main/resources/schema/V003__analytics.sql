@@ -112,12 +112,12 @@ FROM status_events
 GROUP BY minute, account_sid, messaging_service_sid, source, direction, status, error_code, country, channel, own_address;
 
 -- Twilio's error codes with a short description, from schema/twilio-error-codes.tsv (loaded at every
--- migration run; a changed description replaces the old one). Read with FINAL.
+-- migration run; a changed description replaces the old one: the last row inserted wins). Read with FINAL.
 CREATE TABLE IF NOT EXISTS twilio_error_codes
 (
     code UInt32,
     description String,
     loaded_at DateTime64(3, 'UTC') DEFAULT now64(3)
 )
-ENGINE = ReplacingMergeTree(loaded_at)
+ENGINE = ReplacingMergeTree
 ORDER BY code;

@@ -1,5 +1,6 @@
 package io.deliveryledger.app;
 
+import com.clickhouse.client.api.Client;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
@@ -103,6 +104,18 @@ public final class ClickHouseFactory
                 throw new ConnectionException(e);
             }
         };
+    }
+
+    /** ClickHouse's own client, for queries whose results are streamed in ClickHouse's output formats. */
+    public Client buildClient()
+    {
+        return new Client.Builder()
+                .addEndpoint(url)
+                .setUsername(user)
+                .setPassword(password)
+                .setDefaultDatabase(database)
+                .compressServerResponse(compress)
+                .build();
     }
 
     public SchemaMigrator buildMigrator()

@@ -1,5 +1,12 @@
 package io.deliveryledger.app;
 
+import com.clickhouse.client.api.Client;
+import io.deliveryledger.analytics.ClickHouseQueries;
+import io.deliveryledger.analytics.DeliveryStatistics;
+import io.deliveryledger.api.InvalidParameterExceptionMapper;
+import io.deliveryledger.api.MessageResource;
+import io.deliveryledger.api.ReportResource;
+import io.deliveryledger.api.StatsResource;
 import io.deliveryledger.event.LedgerRecordCodec;
 import io.deliveryledger.health.ClickHouseHealthCheck;
 import io.deliveryledger.health.DiskSpaceHealthCheck;
@@ -15,6 +22,8 @@ import io.deliveryledger.reconcile.LedgerStates;
 import io.deliveryledger.reconcile.ReconcileScheduler;
 import io.deliveryledger.reconcile.ReconcileServlet;
 import io.deliveryledger.reconcile.Reconciler;
+import io.deliveryledger.report.DeliveryReports;
+import io.deliveryledger.report.ExportCommand;
 import io.deliveryledger.sink.BatchWriter;
 import io.deliveryledger.sink.ForbiddenRequestWriter;
 import io.deliveryledger.twilio.MessageResourceConverter;
@@ -62,6 +71,7 @@ public final class DeliveryLedgerApplication
         bootstrap.addCommand(new MigrateCommand());
         bootstrap.addCommand(new ReconcileCommand());
         bootstrap.addCommand(new BackfillCommand());
+        bootstrap.addCommand(new ExportCommand());
     }
 
     @Override
@@ -131,6 +141,17 @@ public final class DeliveryLedgerApplication
             environment.lifecycle().manage(new ReconcileScheduler(reconciler, new LedgerStates(jdbi), reconcile.interval(), clock));
         }
         environment.admin().addServlet("reconcile", new ReconcileServlet(reconciler, environment.getObjectMapper())).addMapping("/tasks/reconcile");
+
+        Client clickhouseClient = clickhouse.buildClient();
+        environment.lifecycle().manage(new AutoCloseableManager(clickhouseClient));
+        ClickHouseQueries queries = new ClickHouseQueries(clickhouseClient, environment.getObjectMapper());
+        DeliveryStatistics statistics = new DeliveryStatistics(queries, environment.getObjectMapper());
+        // The filter applies to every Jersey resource: everything under /api, whatever its annotations.
+        environment.jersey().register(configuration.getApi().buildAuthFilter());
+        environment.jersey().register(new InvalidParameterExceptionMapper());
+        environment.jersey().register(new StatsResource(statistics, clock));
+        environment.jersey().register(new MessageResource(statistics));
+        environment.jersey().register(new ReportResource(new DeliveryReports(queries, statistics), clock));
 
         environment.healthChecks().register("clickhouse", new ClickHouseHealthCheck(jdbi));
         environment.healthChecks().register("journal", new JournalHealthCheck(journal, batchWriter));

@@ -40,6 +40,22 @@ public final class DeliveryLedgerConfiguration
         this.reconcile = reconcile;
     }
 
+    @Valid
+    @NotNull
+    private ApiFactory api = new ApiFactory();
+
+    @JsonProperty
+    public ApiFactory getApi()
+    {
+        return api;
+    }
+
+    @JsonProperty
+    public void setApi(ApiFactory api)
+    {
+        this.api = api;
+    }
+
     @JsonProperty
     public TwilioFactory getTwilio()
     {

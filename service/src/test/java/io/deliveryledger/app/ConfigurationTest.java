@@ -32,13 +32,15 @@ final class ConfigurationTest
                 "PUBLIC_BASE_URL", "https://ledger.example.com",
                 "CLICKHOUSE_URL", "http://clickhouse:8123",
                 "CLICKHOUSE_DATABASE", "deliveries",
-                "JOURNAL_DIR", "/var/lib/ledger/journal"));
+                "JOURNAL_DIR", "/var/lib/ledger/journal",
+                "API_TOKEN", "environment-api-token"));
 
         assertThat(configuration.getTwilio().authTokensByAccount()).containsExactly(Map.entry(ACCOUNT, List.of("old-token", "new-token")));
         assertThat(configuration.getTwilio().publicBaseUrl()).hasValueSatisfying(url -> assertThat(url.toString()).isEqualTo("https://ledger.example.com"));
         assertThat(configuration.getClickhouse().getUrl()).isEqualTo("http://clickhouse:8123");
         assertThat(configuration.getClickhouse().getDatabase()).isEqualTo("deliveries");
         assertThat(configuration.getJournal().getDirectory()).isEqualTo("/var/lib/ledger/journal");
+        assertThat(configuration.getApi().tokens()).containsExactly("environment-api-token");
     }
 
     @Test
@@ -54,6 +56,7 @@ final class ConfigurationTest
         assertThat(configuration.getTwilio().publicBaseUrl()).isEmpty();
         assertThat(configuration.getBatchWriter().policy().maxRows()).isEqualTo(20_000);
         assertThat(configuration.getBatchWriter().policy().maxAge()).hasSeconds(1);
+        assertThat(configuration.getApi().tokens()).as("no API token unless configured").isEmpty();
     }
 
     @Test

@@ -21,7 +21,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
+import static io.deliveryledger.testing.TestingLedger.API_TOKEN;
 import static io.deliveryledger.testing.TestingLedger.FIRST_ACCOUNT;
 import static io.deliveryledger.testing.TestingLedger.SECOND_ACCOUNT;
 import static org.assertj.core.api.Assertions.assertThat;
@@ -122,6 +124,22 @@ final class RegistrationIntegrationTest
         assertThat(ledger.count("SELECT count() FROM status_events WHERE message_sid = :sid", Map.of("sid", good))).isZero();
     }
 
+    @Test
+    void registrationNeedsAnApiToken()
+            throws Exception
+    {
+        String sid = StatusCallbacks.messageSid();
+        String body = created(FIRST_ACCOUNT, sid, "queued").toString();
+
+        assertThat(post(body, Optional.empty()).statusCode()).isEqualTo(401);
+        assertThat(post(body, Optional.of("Bearer not-a-token")).statusCode()).isEqualTo(401);
+
+        String marker = StatusCallbacks.messageSid();
+        assertThat(post(created(FIRST_ACCOUNT, marker, "queued").toString()).statusCode()).isEqualTo(200);
+        ledger.awaitStored(marker);
+        assertThat(ledger.count("SELECT count() FROM status_events WHERE message_sid = :sid", Map.of("sid", sid))).isZero();
+    }
+
     private static void assertRefused(String body, String message)
             throws Exception
     {
@@ -152,10 +170,16 @@ final class RegistrationIntegrationTest
     private static HttpResponse<String> post(String body)
             throws Exception
     {
-        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ledger.port() + "/api/v1/messages"))
+        return post(body, Optional.of("Bearer " + API_TOKEN));
+    }
+
+    private static HttpResponse<String> post(String body, Optional<String> authorization)
+            throws Exception
+    {
+        HttpRequest.Builder request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ledger.port() + "/api/v1/messages"))
                 .header("Content-Type", "application/json")
-                .POST(HttpRequest.BodyPublishers.ofString(body))
-                .build();
-        return http.send(request, HttpResponse.BodyHandlers.ofString());
+                .POST(HttpRequest.BodyPublishers.ofString(body));
+        authorization.ifPresent(value -> request.header("Authorization", value));
+        return http.send(request.build(), HttpResponse.BodyHandlers.ofString());
     }
 }

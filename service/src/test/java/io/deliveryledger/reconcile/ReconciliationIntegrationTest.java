@@ -34,6 +34,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
+import static io.deliveryledger.testing.TestingLedger.API_TOKEN;
 import static io.deliveryledger.testing.TestingLedger.FIRST_ACCOUNT;
 import static io.deliveryledger.testing.TestingLedger.FIRST_TOKEN;
 import static io.deliveryledger.testing.TestingLedger.SECOND_ACCOUNT;
@@ -318,7 +319,7 @@ final class ReconciliationIntegrationTest
                 .drop(1.0)
                 .stepDelay(Duration.ofMillis(1), Duration.ofMillis(5))
                 .apiPort(apiPort)
-                .register(URI.create("http://127.0.0.1:" + ledger.port() + "/api/v1/messages"), 1.0, Optional.empty())
+                .register(URI.create("http://127.0.0.1:" + ledger.port() + "/api/v1/messages"), 1.0, Optional.of(API_TOKEN))
                 .truthFile(truth);
     }
 

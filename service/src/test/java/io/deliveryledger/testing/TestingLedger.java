@@ -30,6 +30,8 @@ public final class TestingLedger
     public static final String SECOND_ACCOUNT = "AC22222222222222222222222222222222";
     public static final String SECOND_OLD_TOKEN = "second-account-old-token";
     public static final String SECOND_NEW_TOKEN = "second-account-new-token";
+    /** One of the bearer tokens of {@code ledger-test.yml} for everything under {@code /api}. */
+    public static final String API_TOKEN = "first-api-token";
 
     private static final AtomicInteger DATABASES = new AtomicInteger();
 

@@ -1,0 +1,56 @@
+package io.deliveryledger.analytics;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * A ClickHouse query whose values are all bound server-side as typed query parameters
+ * ({@code {p0:String}}); only whitelisted identifiers and expressions are ever written into its text.
+ */
+public record Sql(String text, Map<String, Object> parameters)
+{
+    public Sql
+    {
+        requireNonNull(text, "text is null");
+        parameters = Map.copyOf(parameters);
+    }
+
+    /** Collects the text and the parameters of one query. */
+    public static final class Builder
+    {
+        private final StringBuilder text = new StringBuilder();
+        private final Map<String, Object> parameters = new LinkedHashMap<>();
+
+        public Builder append(String sql)
+        {
+            text.append(sql);
+            return this;
+        }
+
+        /** Returns the placeholder for {@code value} as the ClickHouse {@code type}, to write into the text. */
+        public String bind(Object value, String type)
+        {
+            requireNonNull(value, "value is null");
+            String name = "p" + parameters.size();
+            parameters.put(name, value);
+            return "{" + name + ":" + type + "}";
+        }
+
+        /** Returns the placeholder for an {@code Array(String)} of {@code values}. */
+        public String bindStrings(List<String> values)
+        {
+            return bind(values.stream()
+                    .map(value -> "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'")
+                    .collect(Collectors.joining(",", "[", "]")), "Array(String)");
+        }
+
+        public Sql build()
+        {
+            return new Sql(text.toString(), parameters);
+        }
+    }
+}

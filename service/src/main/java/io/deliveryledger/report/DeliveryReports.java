@@ -1,0 +1,121 @@
+package io.deliveryledger.report;
+
+import com.clickhouse.client.api.query.QueryResponse;
+import io.deliveryledger.analytics.ClickHouseQueries;
+import io.deliveryledger.analytics.DeliveryStatistics;
+import io.deliveryledger.analytics.Dimension;
+import io.deliveryledger.analytics.Sql;
+import io.deliveryledger.analytics.StatusCounts;
+
+import java.io.IOException;
+import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.List;
+import java.util.stream.Collectors;
+
+import static java.util.Objects.requireNonNull;
+
+/**
+ * Produces delivery reports. CSV, JSON lines and Parquet are ClickHouse's own output formats copied
+ * from its response to the caller as they arrive, so memory stays constant whatever the size; HTML is
+ * a summary rendered from the statistics.
+ */
+public final class DeliveryReports
+{
+    private static final String MESSAGE_COLUMNS = """
+            message_sid, account_sid, messaging_service_sid, direction, from_address, to_address, country, number_type, channel,
+            status, error_code, first_event_at, queued_at, sent_at, delivered_at, tags""";
+
+    private final ClickHouseQueries queries;
+    private final DeliveryStatistics statistics;
+
+    public DeliveryReports(ClickHouseQueries queries, DeliveryStatistics statistics)
+    {
+        this.queries = requireNonNull(queries, "queries is null");
+        this.statistics = requireNonNull(statistics, "statistics is null");
+    }
+
+    /**
+     * Runs the report's queries, so that errors surface before anything is sent, and returns its body.
+     * The caller must write or close it.
+     */
+    public ReportBody open(ReportRequest request)
+    {
+        if (request.format() == ReportFormat.HTML) {
+            byte[] html = new HtmlReport(statistics).render(request.filter()).getBytes(StandardCharsets.UTF_8);
+            return new ReportBody()
+            {
+                @Override
+                public void writeTo(OutputStream output)
+                        throws IOException
+                {
+                    output.write(html);
+                }
+
+                @Override
+                public void close() {}
+            };
+        }
+        QueryResponse response = queries.stream(sql(request), request.format().clickHouseFormat().orElseThrow());
+        return new ReportBody()
+        {
+            @Override
+            public void writeTo(OutputStream output)
+                    throws IOException
+            {
+                try {
+                    response.getInputStream().transferTo(output);
+                }
+                finally {
+                    close();
+                }
+            }
+
+            @Override
+            public void close()
+                    throws IOException
+            {
+                try {
+                    response.close();
+                }
+                catch (Exception e) {
+                    throw new IOException("Cannot close the report's ClickHouse response", e);
+                }
+            }
+        };
+    }
+
+    static Sql sql(ReportRequest request)
+    {
+        Sql.Builder sql = new Sql.Builder();
+        if (request.groupBy().isEmpty()) {
+            sql.append("SELECT ").append(MESSAGE_COLUMNS).append(" FROM message_status");
+            request.filter().appendWhere(sql);
+            return sql.append(" ORDER BY first_event_at, message_sid").build();
+        }
+        List<Dimension> groupBy = request.groupBy();
+        sql.append("SELECT ");
+        for (Dimension dimension : groupBy) {
+            sql.append(dimension.expression(sql)).append(" AS ").append(dimension.alias()).append(", ");
+        }
+        sql.append("count() AS messages, countIf(status IN ").append(sql.bindStrings(StatusCounts.DELIVERED)).append(") AS delivered")
+                .append(", countIf(status IN ").append(sql.bindStrings(StatusCounts.FAILED)).append(") AS failed")
+                .append(", countIf(status IN ").append(sql.bindStrings(StatusCounts.PENDING)).append(") AS pending")
+                .append(" FROM message_status");
+        request.filter().appendWhere(sql);
+        String aliases = groupBy.stream().map(Dimension::alias).collect(Collectors.joining(", "));
+        return sql.append(" GROUP BY ").append(aliases).append(" ORDER BY ").append(aliases).build();
+    }
+
+    /** A report's content, written once. */
+    public interface ReportBody
+            extends AutoCloseable
+    {
+        void writeTo(OutputStream output)
+                throws IOException;
+
+        @Override
+        void close()
+                throws IOException;
+    }
+}
