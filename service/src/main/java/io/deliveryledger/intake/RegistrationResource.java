@@ -22,6 +22,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -128,7 +129,9 @@ public final class RegistrationResource
             }
             StatusEvent event;
             try {
-                event = converter.toEvent(Message.fromJson(resource.toString(), mapper), Source.REGISTRATION, receivedAt);
+                Message message = Message.fromJson(resource.toString(), mapper);
+                checkDates(resource, message);
+                event = converter.toEvent(message, Source.REGISTRATION, receivedAt);
             }
             catch (RuntimeException e) {
                 throw new IllegalArgumentException(where + rootMessage(e), e);
@@ -139,6 +142,20 @@ public final class RegistrationResource
             events.add(event);
         }
         return events;
+    }
+
+    /** twilio-java reads a date it cannot parse as null; a registration's times must not silently become "now". */
+    private static void checkDates(JsonNode resource, Message message)
+    {
+        Map<String, Object> parsed = new LinkedHashMap<>();
+        parsed.put("date_created", message.getDateCreated());
+        parsed.put("date_sent", message.getDateSent());
+        parsed.put("date_updated", message.getDateUpdated());
+        parsed.forEach((field, value) -> {
+            if (resource.hasNonNull(field) && value == null) {
+                throw new IllegalArgumentException("Field '" + field + "' must be an RFC 2822 date as Twilio writes it (Thu, 26 Nov 2026 09:15:02 +0000), got '" + resource.get(field).asText() + "'");
+            }
+        });
     }
 
     private static String rootMessage(Throwable failure)

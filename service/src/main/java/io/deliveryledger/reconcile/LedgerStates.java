@@ -26,11 +26,20 @@ public final class LedgerStates
             WHERE message_sid IN (<sids>)""";
 
     // Candidates by the shortest threshold; each status's own threshold is applied to them afterwards.
+    // Only messages with an event inside the lookback are aggregated (the IN on message_state's key
+    // reaches the view's GROUP BY), so a run's cost follows the recent traffic, not the whole table.
     private static final String STALE_CANDIDATES = """
             SELECT s.message_sid AS message_sid, s.account_sid AS account_sid, s.status AS status, s.error_code AS error_code,
-                   toUnixTimestamp64Milli(s.last_event_at) AS last_event_millis, toUnixTimestamp64Milli(ifNull(c.checked_at, toDateTime64(0, 3, 'UTC'))) AS checked_millis
-            FROM message_status AS s
-            LEFT JOIN (SELECT message_sid, max(checked_at) AS checked_at FROM reconcile_checks GROUP BY message_sid) AS c ON c.message_sid = s.message_sid
+                   toUnixTimestamp64Milli(s.last_event_at) AS last_event_millis, toUnixTimestamp64Milli(ifNull(c.last_checked_at, toDateTime64(0, 3, 'UTC'))) AS checked_millis
+            FROM (
+                SELECT * FROM message_status
+                WHERE message_sid IN (SELECT message_sid FROM message_state WHERE last_event_at >= :lookbackStart)
+            ) AS s
+            LEFT JOIN (
+                SELECT message_sid, max(checked_at) AS last_checked_at FROM reconcile_checks
+                WHERE checked_at >= :lookbackStart
+                GROUP BY message_sid
+            ) AS c ON c.message_sid = s.message_sid
             WHERE s.status IN (<pending>)
               AND s.direction = 'outbound'
               AND s.last_event_at < :cutoff

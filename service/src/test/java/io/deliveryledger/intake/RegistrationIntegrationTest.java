@@ -106,6 +106,9 @@ final class RegistrationIntegrationTest
         assertRefused(created("AC99999999999999999999999999999999", StatusCallbacks.messageSid(), "queued").toString(),
                 "account_sid AC99999999999999999999999999999999 is not one of the configured Twilio accounts");
         assertRefused(created(FIRST_ACCOUNT, StatusCallbacks.messageSid(), "teleported").toString(), "Field 'status'");
+        ObjectNode isoDate = created(FIRST_ACCOUNT, StatusCallbacks.messageSid(), "queued");
+        isoDate.put("date_created", "2026-11-26T09:15:02Z");
+        assertRefused(isoDate.toString(), "Field 'date_created' must be an RFC 2822 date as Twilio writes it (Thu, 26 Nov 2026 09:15:02 +0000), got '2026-11-26T09:15:02Z'");
         assertRefused("\"SM0123\"", "The body must be a Message resource");
         assertRefused("[]", "The array holds no message");
         ArrayNode tooMany = MAPPER.createArrayNode();

@@ -29,8 +29,10 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
+import java.time.format.DateTimeFormatter;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 
@@ -219,6 +221,33 @@ final class ReconciliationIntegrationTest
     }
 
     @Test
+    void messagesFirstSeenBeforeTheLookbackAreLeftAlone()
+            throws Exception
+    {
+        int apiPort = freePort();
+        TestingLedger ledger = startLedger(apiPort);
+        Simulation simulation = startSimulation(SimulationSettings.builder()
+                .target(URI.create("http://127.0.0.1:" + ledger.port() + "/twilio/status"))
+                .account(FIRST_ACCOUNT, FIRST_TOKEN)
+                .messages(0)
+                .apiPort(apiPort));
+        // Registered as created 2 and 10 days ago, still queued, unknown to Twilio: the lookback is 7 days.
+        String recent = StatusCallbacks.messageSid();
+        String old = StatusCallbacks.messageSid();
+        assertThat(register(ledger, created(recent, Instant.now().minus(Duration.ofDays(2))), created(old, Instant.now().minus(Duration.ofDays(10)))).statusCode())
+                .isEqualTo(200);
+        ledger.awaitStored(old);
+
+        JsonNode run = reconcile(ledger, "staleAfter=PT0S");
+
+        assertThat(run.get("checked").asLong()).isEqualTo(1);
+        assertThat(run.get("notFound").asLong()).isEqualTo(1);
+        assertThat(simulation.apiStatistics().total()).isEqualTo(1);
+        assertThat(ledger.count("SELECT count() FROM reconcile_checks WHERE message_sid = :sid", Map.of("sid", recent))).isEqualTo(1);
+        assertThat(ledger.count("SELECT count() FROM reconcile_checks WHERE message_sid = :sid", Map.of("sid", old))).isZero();
+    }
+
+    @Test
     void rejectedCredentialsStopTheRunWithAClearMessage()
             throws Exception
     {
@@ -321,6 +350,30 @@ final class ReconciliationIntegrationTest
                 .apiPort(apiPort)
                 .register(URI.create("http://127.0.0.1:" + ledger.port() + "/api/v1/messages"), 1.0, Optional.of(API_TOKEN))
                 .truthFile(truth);
+    }
+
+    /** What Twilio's create call returns for a queued message without a Messaging Service. */
+    private static String created(String messageSid, Instant dateCreated)
+    {
+        String date = DateTimeFormatter.ofPattern("EEE, dd MMM yyyy HH:mm:ss Z", Locale.US).format(dateCreated.atZone(ZoneOffset.UTC));
+        return """
+                {"sid": "%s", "account_sid": "%s", "messaging_service_sid": null, "status": "queued", "direction": "outbound-api",
+                 "from": "+14155550199", "to": "+14155550123", "body": "Hello", "num_segments": "1", "num_media": "0",
+                 "error_code": null, "error_message": null, "price": null, "price_unit": "USD", "api_version": "2010-04-01",
+                 "date_created": "%s", "date_sent": null, "date_updated": "%s",
+                 "uri": "/2010-04-01/Accounts/%s/Messages/%s.json", "subresource_uris": {}}"""
+                .formatted(messageSid, FIRST_ACCOUNT, date, date, FIRST_ACCOUNT, messageSid);
+    }
+
+    private static HttpResponse<String> register(TestingLedger ledger, String... messages)
+            throws Exception
+    {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ledger.port() + "/api/v1/messages"))
+                .header("Content-Type", "application/json")
+                .header("Authorization", "Bearer " + API_TOKEN)
+                .POST(HttpRequest.BodyPublishers.ofString("[" + String.join(",", messages) + "]"))
+                .build();
+        return HTTP.send(request, HttpResponse.BodyHandlers.ofString());
     }
 
     private static void awaitCallbacksStored(TestingLedger ledger, SimulationReport traffic)
