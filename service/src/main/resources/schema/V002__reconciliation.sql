@@ -12,6 +12,8 @@ CREATE TABLE IF NOT EXISTS reconciliation_runs
     checked UInt64,
     fixed UInt64,
     not_found UInt64,
+    -- Fetches that still failed after the HTTP client's retries; those messages stay stale.
+    failed UInt64,
     api_calls UInt64,
     rate_limited UInt64,
     outcome LowCardinality(String),

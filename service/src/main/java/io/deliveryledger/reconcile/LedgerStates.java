@@ -53,8 +53,8 @@ public final class LedgerStates
 
     private static final String INSERT_RUN = """
             INSERT INTO reconciliation_runs (run_id, trigger, started_at, finished_at, window_from, window_to, stale_after_seconds,
-                checked, fixed, not_found, api_calls, rate_limited, outcome, error)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
+                checked, fixed, not_found, failed, api_calls, rate_limited, outcome, error)
+            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
 
     private static final String COMPLETED_WINDOWS = """
             SELECT DISTINCT toUnixTimestamp64Milli(assumeNotNull(window_from)) AS from_millis, toUnixTimestamp64Milli(assumeNotNull(window_to)) AS to_millis
@@ -137,10 +137,11 @@ public final class LedgerStates
                 .bind(7, run.checked())
                 .bind(8, run.fixed())
                 .bind(9, run.notFound())
-                .bind(10, run.apiCalls())
-                .bind(11, run.rateLimited())
-                .bind(12, run.completed() ? "completed" : "failed")
-                .bind(13, run.error().orElse(""))
+                .bind(10, run.failed())
+                .bind(11, run.apiCalls())
+                .bind(12, run.rateLimited())
+                .bind(13, run.completed() ? "completed" : "failed")
+                .bind(14, run.error().orElse(""))
                 .execute());
     }
 

@@ -85,6 +85,7 @@ public final class ReconcileServlet
         description.put("checked", run.checked());
         description.put("fixed", run.fixed());
         description.put("notFound", run.notFound());
+        description.put("failed", run.failed());
         description.put("apiCalls", run.apiCalls());
         description.put("rateLimited", run.rateLimited());
         description.put("durationMillis", run.duration().toMillis());

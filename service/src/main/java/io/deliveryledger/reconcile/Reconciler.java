@@ -120,6 +120,7 @@ public final class Reconciler
                 counters.checked.sum(),
                 counters.fixed.sum(),
                 counters.notFound.sum(),
+                counters.failed.sum(),
                 api.calls() - callsBefore,
                 api.rateLimited() - rateLimitedBefore,
                 error);

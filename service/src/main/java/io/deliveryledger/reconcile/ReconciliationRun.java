@@ -8,7 +8,8 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * What a run did: messages checked (listed or fetched), fixed (an event written because the ledger
- * knew less than Twilio), not found (404), and what it cost in API calls.
+ * knew less than Twilio), not found (404), failed (a fetch that failed after every retry; the message
+ * stays stale for the next run), and what it cost in API calls.
  */
 public record ReconciliationRun(
         String runId,
@@ -20,6 +21,7 @@ public record ReconciliationRun(
         long checked,
         long fixed,
         long notFound,
+        long failed,
         long apiCalls,
         long rateLimited,
         Optional<String> error)
@@ -47,12 +49,13 @@ public record ReconciliationRun(
 
     public String summary()
     {
-        return String.format("reconcile %s: %s, checked %d, fixed %d, not found %d, %d API calls (%d answered 429), %d ms%s",
+        return String.format("reconcile %s: %s, checked %d, fixed %d, not found %d, failed %d, %d API calls (%d answered 429), %d ms%s",
                 runId,
                 window.map(value -> "window " + value.from() + " to " + value.to()).orElse("no discovery window"),
                 checked,
                 fixed,
                 notFound,
+                failed,
                 apiCalls,
                 rateLimited,
                 duration().toMillis(),

@@ -191,8 +191,32 @@ final class ReconciliationIntegrationTest
         assertThat(api.tooManyRequests()).isPositive();
         assertThat(run.get("rateLimited").asLong()).isEqualTo(api.tooManyRequests());
         assertThat(run.get("outcome").asText()).isEqualTo("completed");
+        assertThat(run.get("failed").asLong()).isZero();
         assertThat(run.get("fixed").asLong()).isEqualTo(200);
         assertThat(verify(ledger, truth).allMatch()).isTrue();
+    }
+
+    @Test
+    void fetchesThatKeepFailingAreCountedAndLeaveTheMessagesStale()
+            throws Exception
+    {
+        int apiPort = freePort();
+        TestingLedger ledger = startLedger(apiPort, ConfigOverride.config("reconcile.maxAttempts", "2"));
+        Path truth = directory.resolve("truth-failing.jsonl");
+        Simulation simulation = startSimulation(registeredWithoutCallbacks(ledger, apiPort, 5, truth)
+                .api429Probability(1.0)
+                .apiRetryAfter(Duration.ZERO));
+        simulation.awaitTraffic(Duration.ofMinutes(1));
+        await().atMost(Duration.ofSeconds(60)).until(() -> ledger.count("SELECT count() FROM message_status", Map.of()) == 5);
+
+        JsonNode run = reconcile(ledger, "staleAfter=PT0S");
+
+        assertThat(run.get("outcome").asText()).isEqualTo("completed");
+        assertThat(run.get("failed").asLong()).isEqualTo(5);
+        assertThat(run.get("checked").asLong()).isZero();
+        assertThat(run.get("rateLimited").asLong()).isEqualTo(10);
+        assertThat(ledger.count("SELECT count() FROM reconcile_checks", Map.of())).isZero();
+        assertThat(ledger.count("SELECT count() FROM reconciliation_runs WHERE failed = 5", Map.of())).isEqualTo(1);
     }
 
     @Test
