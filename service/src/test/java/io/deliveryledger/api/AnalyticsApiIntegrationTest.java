@@ -6,14 +6,14 @@ import io.deliveryledger.testing.DeliveryScenario;
 import io.deliveryledger.testing.DeliveryScenario.Callback;
 import io.deliveryledger.testing.DeliveryScenario.Message;
 import io.deliveryledger.testing.HeadlessChromium;
-import io.deliveryledger.testing.TestingClickHouseEngine;
 import io.deliveryledger.testing.TestingLedger;
+import io.deliveryledger.testing.TestingLedgerExtension;
 import io.deliveryledger.testing.WebhookClient;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.StringReader;
@@ -62,10 +62,12 @@ final class AnalyticsApiIntegrationTest
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final List<String> PENDING = List.of("accepted", "scheduled", "queued", "sending", "receiving", "sent");
 
+    @RegisterExtension
+    static final TestingLedgerExtension LEDGER = new TestingLedgerExtension();
+
     @TempDir
     static Path directory;
 
-    private static TestingClickHouseEngine engine;
     private static TestingLedger ledger;
     private static DeliveryScenario scenario;
     private static String range;
@@ -74,9 +76,7 @@ final class AnalyticsApiIntegrationTest
     static void start()
             throws Exception
     {
-        engine = new TestingClickHouseEngine(directory.resolve("clickhouse"));
-        engine.start();
-        ledger = new TestingLedger(engine, directory.resolve("journal")).start();
+        ledger = LEDGER.ledger();
         Instant started = Instant.now().truncatedTo(ChronoUnit.SECONDS);
         scenario = DeliveryScenario.generate(20261127, 150, started);
         WebhookClient client = ledger.client();
@@ -97,17 +97,6 @@ final class AnalyticsApiIntegrationTest
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100))
                 .until(() -> ledger.count("SELECT count() FROM status_events", Map.of()) == scenario.distinctCallbacks());
         range = "from=" + encode(started.minusSeconds(60).toString()) + "&to=" + encode(Instant.now().plusSeconds(3600).toString());
-    }
-
-    @AfterAll
-    static void stop()
-    {
-        if (ledger != null) {
-            ledger.close();
-        }
-        if (engine != null) {
-            engine.close();
-        }
     }
 
     @Test
@@ -210,7 +199,7 @@ final class AnalyticsApiIntegrationTest
         // Expected from the raw events: earliest queued, sent and delivered (carrier date where present) per message.
         Map<String, Map<String, Instant>> times = new HashMap<>();
         DateTimeFormatter dlrDate = DateTimeFormatter.ofPattern("yyMMddHHmm");
-        try (java.sql.Connection connection = DriverManager.getConnection(engine.jdbcUrl(ledger.database()));
+        try (java.sql.Connection connection = DriverManager.getConnection(ledger.jdbcUrl());
                 Statement statement = connection.createStatement();
                 ResultSet rows = statement.executeQuery("SELECT message_sid, status, toUnixTimestamp64Milli(event_time), parameters['RawDlrDoneDate'] FROM status_events")) {
             while (rows.next()) {

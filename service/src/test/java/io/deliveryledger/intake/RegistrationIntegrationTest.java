@@ -4,12 +4,11 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.deliveryledger.testing.StatusCallbacks;
-import io.deliveryledger.testing.TestingClickHouseEngine;
 import io.deliveryledger.testing.TestingLedger;
-import org.junit.jupiter.api.AfterAll;
+import io.deliveryledger.testing.TestingLedgerExtension;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -18,7 +17,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -33,10 +31,9 @@ final class RegistrationIntegrationTest
 {
     private static final ObjectMapper MAPPER = new ObjectMapper();
 
-    @TempDir
-    static Path directory;
+    @RegisterExtension
+    static final TestingLedgerExtension LEDGER = new TestingLedgerExtension();
 
-    private static TestingClickHouseEngine engine;
     private static TestingLedger ledger;
     private static final HttpClient http = HttpClient.newHttpClient();
 
@@ -44,20 +41,7 @@ final class RegistrationIntegrationTest
     static void start()
             throws Exception
     {
-        engine = new TestingClickHouseEngine(directory.resolve("clickhouse"));
-        engine.start();
-        ledger = new TestingLedger(engine, directory.resolve("journal")).start();
-    }
-
-    @AfterAll
-    static void stop()
-    {
-        if (ledger != null) {
-            ledger.close();
-        }
-        if (engine != null) {
-            engine.close();
-        }
+        ledger = LEDGER.ledger();
     }
 
     @Test

@@ -1,19 +1,17 @@
 package io.deliveryledger.intake;
 
 import io.deliveryledger.testing.StatusCallbacks;
-import io.deliveryledger.testing.TestingClickHouseEngine;
 import io.deliveryledger.testing.TestingLedger;
+import io.deliveryledger.testing.TestingLedgerExtension;
 import io.deliveryledger.testing.WebhookClient;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -32,10 +30,9 @@ import static org.awaitility.Awaitility.await;
 /** Real HTTP with real signatures into the running service, checked in a real ClickHouse engine. */
 final class WebhookIntakeIntegrationTest
 {
-    @TempDir
-    static Path directory;
+    @RegisterExtension
+    static final TestingLedgerExtension LEDGER = new TestingLedgerExtension();
 
-    private static TestingClickHouseEngine engine;
     private static TestingLedger ledger;
     private static WebhookClient client;
 
@@ -43,21 +40,8 @@ final class WebhookIntakeIntegrationTest
     static void start()
             throws Exception
     {
-        engine = new TestingClickHouseEngine(directory.resolve("clickhouse"));
-        engine.start();
-        ledger = new TestingLedger(engine, directory.resolve("journal")).start();
+        ledger = LEDGER.ledger();
         client = ledger.client();
-    }
-
-    @AfterAll
-    static void stop()
-    {
-        if (ledger != null) {
-            ledger.close();
-        }
-        if (engine != null) {
-            engine.close();
-        }
     }
 
     @Test

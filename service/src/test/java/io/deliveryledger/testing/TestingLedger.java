@@ -91,7 +91,13 @@ public final class TestingLedger
 
     public Jdbi clickhouse()
     {
-        return Jdbi.create(engine.jdbcUrl(database));
+        return Jdbi.create(jdbcUrl());
+    }
+
+    /** The JDBC URL of this ledger's database in its engine. */
+    public String jdbcUrl()
+    {
+        return engine.jdbcUrl(database);
     }
 
     /** Runs a counting query; a {@code List} parameter binds to {@code <name>}, anything else to {@code :name}. */
