@@ -25,6 +25,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.function.IntConsumer;
@@ -83,7 +84,7 @@ public final class Reconciler
         long callsBefore = api.calls();
         long rateLimitedBefore = api.rateLimited();
         StalePolicy policy = request.staleAfter().map(stalePolicy::withStaleAfter).orElse(stalePolicy);
-        Counters counters = new Counters();
+        Counters counters = new Counters(runId);
         Optional<String> error = Optional.empty();
         try {
             // A run right after start-up may come before the batch writer has created the tables.
@@ -147,6 +148,7 @@ public final class Reconciler
                 api.list(accountSid, window.from(), window.to(), page -> {
                     reconcilePage(page, source, counters);
                     progress.accept(page.size());
+                    counters.progress("listing " + accountSid);
                 });
             }
             catch (InterruptedWrapper e) {
@@ -199,6 +201,7 @@ public final class Reconciler
             List<Check> checks = new ArrayList<>();
             for (Future<FetchResult> result : results) {
                 FetchResult fetched = get(result);
+                counters.progress("fetching " + stale.size() + " stale messages");
                 if (fetched.failure().isPresent()) {
                     counters.failed.increment();
                     continue;
@@ -318,10 +321,29 @@ public final class Reconciler
 
     private static final class Counters
     {
+        private static final long PROGRESS_INTERVAL_NANOS = TimeUnit.SECONDS.toNanos(30);
+
+        private final String runId;
         private final LongAdder checked = new LongAdder();
         private final LongAdder fixed = new LongAdder();
         private final LongAdder notFound = new LongAdder();
         private final LongAdder failed = new LongAdder();
+        private long lastProgress = System.nanoTime();
+
+        private Counters(String runId)
+        {
+            this.runId = runId;
+        }
+
+        /** A line every 30 s while a long run (a day's listing, a large stale backlog) goes on. */
+        private void progress(String phase)
+        {
+            long now = System.nanoTime();
+            if (now - lastProgress >= PROGRESS_INTERVAL_NANOS) {
+                lastProgress = now;
+                log.info("Reconciliation run {} ({}): checked {}, fixed {}, not found {}, failed {} so far", runId, phase, checked.sum(), fixed.sum(), notFound.sum(), failed.sum());
+            }
+        }
     }
 
     /** Carries an interruption out of the page callback, which cannot throw checked exceptions. */
