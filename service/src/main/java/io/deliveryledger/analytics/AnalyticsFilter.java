@@ -1,5 +1,7 @@
 package io.deliveryledger.analytics;
 
+import io.deliveryledger.twilio.TwilioSid;
+
 import java.time.Duration;
 import java.time.Instant;
 import java.time.LocalDate;
@@ -32,8 +34,6 @@ public record AnalyticsFilter(
 {
     public static final Duration DEFAULT_RANGE = Duration.ofDays(7);
 
-    private static final Pattern ACCOUNT_SID = Pattern.compile("AC[0-9a-fA-F]{32}");
-    private static final Pattern MESSAGING_SERVICE_SID = Pattern.compile("MG[0-9a-fA-F]{32}");
     private static final Pattern COUNTRY = Pattern.compile("[A-Z]{2}");
     private static final Pattern CHANNEL = Pattern.compile("[a-z][a-z0-9_-]{0,31}");
     private static final Pattern TAG = Pattern.compile("([A-Za-z0-9_.-]{1,64}):(.{0,256})");
@@ -81,8 +81,8 @@ public record AnalyticsFilter(
         return new AnalyticsFilter(
                 start,
                 end,
-                matching("accountSid", accountSid, ACCOUNT_SID, "AC followed by 32 hex digits"),
-                matching("messagingServiceSid", messagingServiceSid, MESSAGING_SERVICE_SID, "MG followed by 32 hex digits"),
+                matching("accountSid", accountSid, TwilioSid.ACCOUNT.pattern(), TwilioSid.ACCOUNT.description()),
+                matching("messagingServiceSid", messagingServiceSid, TwilioSid.MESSAGING_SERVICE.pattern(), TwilioSid.MESSAGING_SERVICE.description()),
                 matching("country", country, COUNTRY, "an ISO 3166-1 alpha-2 code in capitals, e.g. GB"),
                 matching("channel", channel, CHANNEL, "a channel name in lower case, e.g. sms, mms, whatsapp, messenger, rcs"),
                 tagValues);

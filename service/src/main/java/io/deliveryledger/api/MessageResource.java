@@ -3,14 +3,13 @@ package io.deliveryledger.api;
 import io.deliveryledger.analytics.DeliveryStatistics;
 import io.deliveryledger.analytics.DeliveryStatistics.MessageTimeline;
 import io.deliveryledger.analytics.InvalidParameterException;
+import io.deliveryledger.twilio.TwilioSid;
 import jakarta.ws.rs.GET;
 import jakarta.ws.rs.NotFoundException;
 import jakarta.ws.rs.Path;
 import jakarta.ws.rs.PathParam;
 import jakarta.ws.rs.Produces;
 import jakarta.ws.rs.core.MediaType;
-
-import java.util.regex.Pattern;
 
 import static java.util.Objects.requireNonNull;
 
@@ -22,8 +21,6 @@ import static java.util.Objects.requireNonNull;
 @Produces(MediaType.APPLICATION_JSON)
 public final class MessageResource
 {
-    private static final Pattern MESSAGE_SID = Pattern.compile("(SM|MM)[0-9a-fA-F]{32}");
-
     private final DeliveryStatistics statistics;
 
     public MessageResource(DeliveryStatistics statistics)
@@ -34,8 +31,8 @@ public final class MessageResource
     @GET
     public MessageTimeline message(@PathParam("sid") String messageSid)
     {
-        if (!MESSAGE_SID.matcher(messageSid).matches()) {
-            throw new InvalidParameterException("sid", "must be SM or MM followed by 32 hex digits");
+        if (!TwilioSid.MESSAGE.matches(messageSid)) {
+            throw new InvalidParameterException("sid", "must be " + TwilioSid.MESSAGE.description());
         }
         return statistics.message(messageSid).orElseThrow(() -> new NotFoundException("No message " + messageSid + " is stored"));
     }

@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.regex.Pattern;
 import java.util.stream.Stream;
 
 import static java.util.Objects.requireNonNull;
@@ -23,10 +22,6 @@ import static java.util.Objects.requireNonNull;
  */
 public final class MessageResourceConverter
 {
-    private static final Pattern MESSAGE_SID = Pattern.compile("(SM|MM)[0-9a-fA-F]{32}");
-    private static final Pattern ACCOUNT_SID = Pattern.compile("AC[0-9a-fA-F]{32}");
-    private static final Pattern MESSAGING_SERVICE_SID = Pattern.compile("MG[0-9a-fA-F]{32}");
-
     /**
      * The event saying that {@code message} had its status at its {@code date_updated} (at its
      * {@code date_created} for a registration, which reports the status the create call returned).
@@ -38,11 +33,11 @@ public final class MessageResourceConverter
         requireNonNull(message, "message is null");
         requireNonNull(source, "source is null");
         requireNonNull(receivedAt, "receivedAt is null");
-        String sid = required("sid", message.getSid(), MESSAGE_SID, "SM or MM followed by 32 hex digits");
-        String accountSid = required("account_sid", message.getAccountSid(), ACCOUNT_SID, "AC followed by 32 hex digits");
+        String sid = required("sid", message.getSid(), TwilioSid.MESSAGE);
+        String accountSid = required("account_sid", message.getAccountSid(), TwilioSid.ACCOUNT);
         Optional<String> messagingServiceSid = Optional.ofNullable(message.getMessagingServiceSid());
-        if (messagingServiceSid.isPresent() && !MESSAGING_SERVICE_SID.matcher(messagingServiceSid.get()).matches()) {
-            throw new IllegalArgumentException("Field 'messaging_service_sid' must be MG followed by 32 hex digits, got '" + messagingServiceSid.get() + "'");
+        if (messagingServiceSid.isPresent() && !TwilioSid.MESSAGING_SERVICE.matches(messagingServiceSid.get())) {
+            throw new IllegalArgumentException("Field 'messaging_service_sid' must be " + TwilioSid.MESSAGING_SERVICE.description() + ", got '" + messagingServiceSid.get() + "'");
         }
         if (message.getStatus() == null) {
             throw new IllegalArgumentException("Field 'status' of message " + sid + " is missing or not one of Twilio's message statuses");
@@ -108,13 +103,13 @@ public final class MessageResourceConverter
         }
     }
 
-    private static String required(String field, String value, Pattern pattern, String expected)
+    private static String required(String field, String value, TwilioSid format)
     {
         if (value == null) {
             throw new IllegalArgumentException("Field '" + field + "' is required");
         }
-        if (!pattern.matcher(value).matches()) {
-            throw new IllegalArgumentException("Field '" + field + "' must be " + expected + ", got '" + value + "'");
+        if (!format.matches(value)) {
+            throw new IllegalArgumentException("Field '" + field + "' must be " + format.description() + ", got '" + value + "'");
         }
         return value;
     }

@@ -21,9 +21,6 @@ import static java.util.Objects.requireNonNull;
  */
 public final class WebhookParser
 {
-    private static final Pattern MESSAGE_SID = Pattern.compile("(SM|MM)[0-9a-fA-F]{32}");
-    private static final Pattern ACCOUNT_SID = Pattern.compile("AC[0-9a-fA-F]{32}");
-    private static final Pattern MESSAGING_SERVICE_SID = Pattern.compile("MG[0-9a-fA-F]{32}");
     private static final Pattern ERROR_CODE = Pattern.compile("[0-9]{1,6}");
     private static final Pattern CHANNEL_ADDRESS = Pattern.compile("([a-z]+):(.+)");
     private static final Pattern E164 = Pattern.compile("\\+[1-9][0-9]{1,14}");
@@ -55,19 +52,19 @@ public final class WebhookParser
         if (messageSid.isEmpty()) {
             return new ParsedWebhook.Rejected(RejectReason.MISSING_PARAMETER, "Parameter 'MessageSid' is required");
         }
-        if (!MESSAGE_SID.matcher(messageSid.get()).matches()) {
-            return new ParsedWebhook.Rejected(RejectReason.INVALID_MESSAGE_SID, "Parameter 'MessageSid' must be SM or MM followed by 32 hex digits, got '" + abbreviate(messageSid.get()) + "'");
+        if (!TwilioSid.MESSAGE.matches(messageSid.get())) {
+            return new ParsedWebhook.Rejected(RejectReason.INVALID_MESSAGE_SID, "Parameter 'MessageSid' must be " + TwilioSid.MESSAGE.description() + ", got '" + abbreviate(messageSid.get()) + "'");
         }
         Optional<String> accountSid = first(parameters, "AccountSid");
         if (accountSid.isEmpty()) {
             return new ParsedWebhook.Rejected(RejectReason.MISSING_PARAMETER, "Parameter 'AccountSid' is required");
         }
-        if (!ACCOUNT_SID.matcher(accountSid.get()).matches()) {
-            return new ParsedWebhook.Rejected(RejectReason.INVALID_ACCOUNT_SID, "Parameter 'AccountSid' must be AC followed by 32 hex digits, got '" + abbreviate(accountSid.get()) + "'");
+        if (!TwilioSid.ACCOUNT.matches(accountSid.get())) {
+            return new ParsedWebhook.Rejected(RejectReason.INVALID_ACCOUNT_SID, "Parameter 'AccountSid' must be " + TwilioSid.ACCOUNT.description() + ", got '" + abbreviate(accountSid.get()) + "'");
         }
         Optional<String> messagingServiceSid = first(parameters, "MessagingServiceSid");
-        if (messagingServiceSid.isPresent() && !MESSAGING_SERVICE_SID.matcher(messagingServiceSid.get()).matches()) {
-            return new ParsedWebhook.Rejected(RejectReason.INVALID_MESSAGING_SERVICE_SID, "Parameter 'MessagingServiceSid' must be MG followed by 32 hex digits, got '" + abbreviate(messagingServiceSid.get()) + "'");
+        if (messagingServiceSid.isPresent() && !TwilioSid.MESSAGING_SERVICE.matches(messagingServiceSid.get())) {
+            return new ParsedWebhook.Rejected(RejectReason.INVALID_MESSAGING_SERVICE_SID, "Parameter 'MessagingServiceSid' must be " + TwilioSid.MESSAGING_SERVICE.description() + ", got '" + abbreviate(messagingServiceSid.get()) + "'");
         }
         Optional<String> errorCodeValue = first(parameters, "ErrorCode");
         if (errorCodeValue.isPresent() && !ERROR_CODE.matcher(errorCodeValue.get()).matches()) {
