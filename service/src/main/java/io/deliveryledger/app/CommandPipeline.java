@@ -5,6 +5,7 @@ import io.deliveryledger.event.LedgerRecordCodec;
 import io.deliveryledger.journal.Journal;
 import io.deliveryledger.reconcile.LedgerStates;
 import io.deliveryledger.reconcile.Reconciler;
+import io.deliveryledger.schema.SchemaMigrator;
 import io.deliveryledger.sink.BatchWriter;
 
 import java.io.IOException;
@@ -40,12 +41,14 @@ final class CommandPipeline
         LedgerRecordCodec codec = new LedgerRecordCodec();
         ClickHouseFactory clickhouse = configuration.getClickhouse();
         // Before the batch writer starts: the command reads the ledger's tables right away.
-        clickhouse.buildMigrator().migrate();
+        SchemaMigrator migrator = clickhouse.buildMigrator();
+        migrator.migrate();
         Journal journal = configuration.getJournal().openForCommand(command, metrics);
-        BatchWriter batchWriter = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), configuration.getBatchWriter().policy(), clock, metrics);
+        BatchWriter batchWriter = new BatchWriter(journal, codec, migrator, clickhouse.buildInsertHandles(), configuration.getBatchWriter().policy(), clock, metrics);
         batchWriter.start();
-        Reconciler reconciler = configuration.getReconcile().build(configuration.getTwilio(), clickhouse, journal, codec, clock, metrics);
-        return new CommandPipeline(journal, batchWriter, reconciler, new LedgerStates(clickhouse.buildDatabaseJdbi()));
+        LedgerStates ledger = new LedgerStates(clickhouse.buildDatabaseJdbi());
+        Reconciler reconciler = configuration.getReconcile().build(configuration.getTwilio(), migrator, ledger, journal, codec, clock, metrics);
+        return new CommandPipeline(journal, batchWriter, reconciler, ledger);
     }
 
     Reconciler reconciler()

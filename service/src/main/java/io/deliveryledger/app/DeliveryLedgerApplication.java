@@ -24,6 +24,7 @@ import io.deliveryledger.reconcile.ReconcileServlet;
 import io.deliveryledger.reconcile.Reconciler;
 import io.deliveryledger.report.DeliveryReports;
 import io.deliveryledger.report.ExportCommand;
+import io.deliveryledger.schema.SchemaMigrator;
 import io.deliveryledger.sink.BatchWriter;
 import io.deliveryledger.sink.ForbiddenRequestWriter;
 import io.deliveryledger.twilio.MessageResourceConverter;
@@ -86,7 +87,8 @@ public final class DeliveryLedgerApplication
 
         ClickHouseFactory clickhouse = configuration.getClickhouse();
         Jdbi jdbi = clickhouse.buildDatabaseJdbi();
-        BatchWriter batchWriter = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), configuration.getBatchWriter().policy(), clock, environment.metrics());
+        SchemaMigrator migrator = clickhouse.buildMigrator();
+        BatchWriter batchWriter = new BatchWriter(journal, codec, migrator, clickhouse.buildInsertHandles(), configuration.getBatchWriter().policy(), clock, environment.metrics());
         environment.lifecycle().manage(new Managed()
         {
             @Override
@@ -136,9 +138,10 @@ public final class DeliveryLedgerApplication
 
         // Reconciliation writes what Twilio's API says into the same journal.
         ReconcileFactory reconcile = configuration.getReconcile();
-        Reconciler reconciler = reconcile.build(configuration.getTwilio(), clickhouse, journal, codec, clock, environment.metrics());
+        LedgerStates ledgerStates = new LedgerStates(jdbi);
+        Reconciler reconciler = reconcile.build(configuration.getTwilio(), migrator, ledgerStates, journal, codec, clock, environment.metrics());
         if (reconcile.isSchedule()) {
-            environment.lifecycle().manage(new ReconcileScheduler(reconciler, new LedgerStates(jdbi), reconcile.interval(), clock));
+            environment.lifecycle().manage(new ReconcileScheduler(reconciler, ledgerStates, reconcile.interval(), clock));
         }
         environment.admin().addServlet("reconcile", new ReconcileServlet(reconciler, environment.getObjectMapper())).addMapping("/tasks/reconcile");
 

@@ -10,6 +10,7 @@ import io.deliveryledger.reconcile.Reconciler;
 import io.deliveryledger.reconcile.StalePolicy;
 import io.deliveryledger.reconcile.TwilioApi;
 import io.deliveryledger.reconcile.TwilioApiHttpClient;
+import io.deliveryledger.schema.SchemaMigrator;
 import io.deliveryledger.twilio.MessageResourceConverter;
 import io.dropwizard.util.Duration;
 import io.dropwizard.validation.MinDuration;
@@ -89,7 +90,7 @@ public final class ReconcileFactory
     @MinDuration(value = 1, unit = TimeUnit.SECONDS)
     private Duration storeTimeout = Duration.minutes(5);
 
-    public Reconciler build(TwilioFactory twilio, ClickHouseFactory clickhouse, Journal journal, LedgerRecordCodec codec, Clock clock, MetricRegistry metrics)
+    public Reconciler build(TwilioFactory twilio, SchemaMigrator migrator, LedgerStates ledger, Journal journal, LedgerRecordCodec codec, Clock clock, MetricRegistry metrics)
     {
         TwilioApiHttpClient httpClient = new TwilioApiHttpClient(
                 twilio.apiBaseUrl(),
@@ -108,8 +109,8 @@ public final class ReconcileFactory
                 metrics);
         return new Reconciler(
                 new TwilioApi(twilio.restApiTokens(), httpClient, pageSize),
-                clickhouse.buildMigrator(),
-                new LedgerStates(clickhouse.buildDatabaseJdbi()),
+                migrator,
+                ledger,
                 journal,
                 codec,
                 new MessageResourceConverter(),

@@ -87,7 +87,8 @@ public final class Reconciler
         Counters counters = new Counters(runId);
         Optional<String> error = Optional.empty();
         try {
-            // A run right after start-up may come before the batch writer has created the tables.
+            // A run right after start-up may come before the batch writer has created the tables;
+            // the migrator is shared with it, so once the schema is current this asks nothing.
             migrator.migrate();
             Source source = request.trigger() == Trigger.BACKFILL ? Source.BACKFILL : Source.RECONCILE;
             if (request.discoveryWindow().isPresent()) {

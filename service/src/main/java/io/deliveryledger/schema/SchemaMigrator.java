@@ -36,6 +36,8 @@ public final class SchemaMigrator
     private final Jdbi server;
     private final Jdbi database;
     private final String databaseName;
+    // The schema only changes with a new version of the service: once current, it stays current.
+    private volatile boolean current;
 
     /**
      * @param server connects without a default database, to create it
@@ -48,9 +50,16 @@ public final class SchemaMigrator
         this.databaseName = requireNonNull(databaseName, "databaseName is null");
     }
 
-    /** Applies the migrations not yet applied; returns how many were applied. */
+    /**
+     * Applies the migrations not yet applied; returns how many were applied. After one call succeeded,
+     * later calls on this migrator return 0 without asking ClickHouse, so the components that need the
+     * schema before they start (batch writer, reconciler, commands) can share one migrator and call it freely.
+     */
     public int migrate()
     {
+        if (current) {
+            return 0;
+        }
         server.useHandle(handle -> handle.execute("CREATE DATABASE IF NOT EXISTS `" + databaseName.replace("`", "") + "`"));
         database.useHandle(handle -> handle.execute("""
                 CREATE TABLE IF NOT EXISTS schema_migrations
@@ -80,6 +89,7 @@ public final class SchemaMigrator
             count++;
         }
         new ErrorCodeLoader(database).load();
+        current = true;
         return count;
     }
 
