@@ -4,6 +4,7 @@ import com.clickhouse.client.api.Client;
 import io.deliveryledger.analytics.DeliveryStatistics.Summary;
 import io.deliveryledger.app.ClickHouseFactory;
 import io.deliveryledger.testing.TestingClickHouseEngine;
+import io.deliveryledger.testing.TestingLedger;
 import io.dropwizard.jackson.Jackson;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterAll;
@@ -43,10 +44,7 @@ final class DeliveryStatisticsTest
     {
         engine = new TestingClickHouseEngine(directory.resolve("clickhouse"));
         engine.start();
-        ClickHouseFactory clickhouse = new ClickHouseFactory();
-        clickhouse.setUrl(engine.httpUrl());
-        clickhouse.setDatabase("statistics");
-        clickhouse.setCompress(false);
+        ClickHouseFactory clickhouse = TestingLedger.clickhouseSettings(engine, "statistics");
         clickhouse.buildMigrator().migrate();
         Jdbi database = clickhouse.buildDatabaseJdbi();
         insert(database, BEFORE_THE_HOUR, "queued", 2, "NULL", "2026-11-27 09:59:00.000");

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.deliveryledger.app.ClickHouseFactory;
 import io.deliveryledger.app.DeliveryLedgerApplication;
 import io.deliveryledger.testing.TestingClickHouseEngine;
+import io.deliveryledger.testing.TestingLedger;
 import io.dropwizard.testing.ResourceHelpers;
 import org.apache.commons.csv.CSVFormat;
 import org.apache.commons.csv.CSVParser;
@@ -52,10 +53,7 @@ final class ReportExportIntegrationTest
     {
         engine = new TestingClickHouseEngine(directory.resolve("clickhouse"));
         engine.start();
-        ClickHouseFactory clickhouse = new ClickHouseFactory();
-        clickhouse.setUrl(engine.httpUrl());
-        clickhouse.setDatabase("export");
-        clickhouse.setCompress(false);
+        ClickHouseFactory clickhouse = TestingLedger.clickhouseSettings(engine, "export");
         clickhouse.buildMigrator().migrate();
         // One event per message, a quarter of each outcome, over the first day of November.
         Jdbi.create(engine.jdbcUrl("export")).useHandle(handle -> handle.execute("""

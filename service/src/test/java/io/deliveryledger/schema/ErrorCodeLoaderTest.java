@@ -2,6 +2,7 @@ package io.deliveryledger.schema;
 
 import io.deliveryledger.app.ClickHouseFactory;
 import io.deliveryledger.testing.TestingClickHouseEngine;
+import io.deliveryledger.testing.TestingLedger;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -26,10 +27,7 @@ final class ErrorCodeLoaderTest
     {
         engine = new TestingClickHouseEngine(directory.resolve("clickhouse"));
         engine.start();
-        ClickHouseFactory clickhouse = new ClickHouseFactory();
-        clickhouse.setUrl(engine.httpUrl());
-        clickhouse.setDatabase("error_codes");
-        clickhouse.setCompress(false);
+        ClickHouseFactory clickhouse = TestingLedger.clickhouseSettings(engine, "error_codes");
         clickhouse.buildMigrator().migrate();
         database = clickhouse.buildDatabaseJdbi();
     }

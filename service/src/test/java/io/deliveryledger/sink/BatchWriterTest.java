@@ -8,6 +8,7 @@ import io.deliveryledger.journal.Journal;
 import io.deliveryledger.journal.JournalSettings;
 import io.deliveryledger.testing.StatusCallbacks;
 import io.deliveryledger.testing.TestingClickHouseEngine;
+import io.deliveryledger.testing.TestingLedger;
 import io.deliveryledger.twilio.ParsedWebhook;
 import io.deliveryledger.twilio.WebhookParser;
 import org.jdbi.v3.core.Jdbi;
@@ -38,10 +39,7 @@ final class BatchWriterTest
     {
         try (TestingClickHouseEngine engine = new TestingClickHouseEngine(directory.resolve("clickhouse"))) {
             engine.start();
-            ClickHouseFactory clickhouse = new ClickHouseFactory();
-            clickhouse.setUrl(engine.httpUrl());
-            clickhouse.setDatabase("writer");
-            clickhouse.setCompress(false);
+            ClickHouseFactory clickhouse = TestingLedger.clickhouseSettings(engine, "writer");
             LedgerRecordCodec codec = new LedgerRecordCodec();
             BatchPolicy policy = new BatchPolicy(1000, 1 << 20, Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofHours(1));
 

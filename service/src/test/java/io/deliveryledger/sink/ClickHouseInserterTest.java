@@ -9,6 +9,7 @@ import io.deliveryledger.schema.SchemaMigrator;
 import io.deliveryledger.sink.Batch.Positioned;
 import io.deliveryledger.testing.StatusCallbacks;
 import io.deliveryledger.testing.TestingClickHouseEngine;
+import io.deliveryledger.testing.TestingLedger;
 import io.deliveryledger.twilio.ParsedWebhook;
 import io.deliveryledger.twilio.WebhookParser;
 import io.deliveryledger.app.ClickHouseFactory;
@@ -48,10 +49,7 @@ final class ClickHouseInserterTest
     {
         engine = new TestingClickHouseEngine(directory.resolve("clickhouse"));
         engine.start();
-        clickhouse = new ClickHouseFactory();
-        clickhouse.setUrl(engine.httpUrl());
-        clickhouse.setDatabase("inserter");
-        clickhouse.setCompress(false);
+        clickhouse = TestingLedger.clickhouseSettings(engine, "inserter");
         database = clickhouse.buildDatabaseJdbi();
         SchemaMigrator migrator = clickhouse.buildMigrator();
         assertThat(migrator.migrate()).isPositive();

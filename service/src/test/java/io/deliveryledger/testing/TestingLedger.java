@@ -1,5 +1,6 @@
 package io.deliveryledger.testing;
 
+import io.deliveryledger.app.ClickHouseFactory;
 import io.deliveryledger.app.DeliveryLedgerApplication;
 import io.deliveryledger.app.DeliveryLedgerConfiguration;
 import io.dropwizard.testing.ConfigOverride;
@@ -49,6 +50,17 @@ public final class TestingLedger
                 ConfigOverride.config("journal.directory", journalDirectory.toString())));
         all.addAll(List.of(overrides));
         this.support = new DropwizardTestSupport<>(DeliveryLedgerApplication.class, ResourceHelpers.resourceFilePath("ledger-test.yml"), all.toArray(ConfigOverride[]::new));
+    }
+
+    /** The ledger's ClickHouse settings for {@code database} in {@code engine}, for tests that use the parts without the service. */
+    public static ClickHouseFactory clickhouseSettings(TestingClickHouseEngine engine, String database)
+    {
+        ClickHouseFactory clickhouse = new ClickHouseFactory();
+        clickhouse.setUrl(engine.httpUrl());
+        clickhouse.setDatabase(database);
+        // The local engine has no LZ4 framing.
+        clickhouse.setCompress(false);
+        return clickhouse;
     }
 
     public TestingLedger start()
