@@ -9,10 +9,8 @@ import io.dropwizard.core.setup.Bootstrap;
 import net.sourceforge.argparse4j.inf.Namespace;
 import net.sourceforge.argparse4j.inf.Subparser;
 
-import java.time.Duration;
 import java.time.LocalDate;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeParseException;
 import java.util.Optional;
 
 /**
@@ -40,7 +38,7 @@ final class ReconcileCommand
     protected void run(Bootstrap<DeliveryLedgerConfiguration> bootstrap, Namespace namespace, DeliveryLedgerConfiguration configuration)
             throws Exception
     {
-        ReconcileRequest request = new ReconcileRequest(Trigger.COMMAND, staleAfter(namespace.getString("staleAfter")), Optional.of(window(namespace.getString("from"), namespace.getString("to"))));
+        ReconcileRequest request = new ReconcileRequest(Trigger.COMMAND, Optional.ofNullable(namespace.getString("staleAfter")).map(value -> ReconcileRequest.parseStaleAfter("--stale-after", value)), Optional.of(window(namespace.getString("from"), namespace.getString("to"))));
         ReconciliationRun run;
         try (CommandPipeline pipeline = CommandPipeline.open("reconcile", configuration)) {
             run = pipeline.reconciler().run(request);
@@ -63,13 +61,4 @@ final class ReconcileCommand
         return new TimeWindow(TimeWindow.parseInstant("--from", from), TimeWindow.parseInstant("--to", to));
     }
 
-    private static Optional<Duration> staleAfter(String value)
-    {
-        try {
-            return Optional.ofNullable(value).map(Duration::parse);
-        }
-        catch (DateTimeParseException e) {
-            throw new IllegalArgumentException("--stale-after must be an ISO-8601 duration such as PT12H, got '" + value + "'");
-        }
-    }
 }

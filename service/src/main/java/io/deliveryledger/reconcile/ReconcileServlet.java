@@ -8,7 +8,6 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.format.DateTimeParseException;
 import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
@@ -51,14 +50,7 @@ public final class ReconcileServlet
 
     private static ReconcileRequest parse(HttpServletRequest request)
     {
-        Optional<Duration> staleAfter = parameter(request, "staleAfter").map(value -> {
-            try {
-                return Duration.parse(value);
-            }
-            catch (DateTimeParseException e) {
-                throw new IllegalArgumentException("Parameter 'staleAfter' must be an ISO-8601 duration such as PT12H, got '" + value + "'");
-            }
-        });
+        Optional<Duration> staleAfter = parameter(request, "staleAfter").map(value -> ReconcileRequest.parseStaleAfter("Parameter 'staleAfter'", value));
         Optional<Instant> from = parameter(request, "from").map(value -> TimeWindow.parseInstant("from", value));
         Optional<Instant> to = parameter(request, "to").map(value -> TimeWindow.parseInstant("to", value));
         if (from.isPresent() != to.isPresent()) {
