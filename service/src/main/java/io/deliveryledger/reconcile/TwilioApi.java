@@ -13,6 +13,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.function.Consumer;
+import java.util.stream.Collectors;
 
 import static java.util.Objects.requireNonNull;
 
@@ -29,7 +30,7 @@ public final class TwilioApi
     {
         this.httpClient = requireNonNull(httpClient, "httpClient is null");
         this.pageSize = pageSize;
-        this.clients = authTokenByAccount.entrySet().stream().collect(java.util.stream.Collectors.toUnmodifiableMap(
+        this.clients = authTokenByAccount.entrySet().stream().collect(Collectors.toUnmodifiableMap(
                 Map.Entry::getKey,
                 account -> new TwilioRestClient.Builder(account.getKey(), account.getValue()).httpClient(httpClient).build()));
     }

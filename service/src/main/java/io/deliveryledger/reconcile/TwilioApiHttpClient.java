@@ -23,6 +23,7 @@ import java.net.URL;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.time.Duration;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -158,7 +159,7 @@ public final class TwilioApiHttpClient
     private static long retryAfterMillis(Response response)
     {
         return Optional.ofNullable(response.getHeaders())
-                .flatMap(headers -> java.util.Arrays.stream(headers)
+                .flatMap(headers -> Arrays.stream(headers)
                         .filter(header -> header.getName().equalsIgnoreCase("Retry-After"))
                         .findFirst())
                 .map(header -> parseSeconds(header.getValue()))
