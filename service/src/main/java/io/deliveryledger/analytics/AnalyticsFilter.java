@@ -7,7 +7,6 @@ import java.time.Instant;
 import java.time.LocalDate;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.time.format.DateTimeParseException;
 import java.time.temporal.ChronoUnit;
 import java.util.LinkedHashMap;
@@ -37,7 +36,6 @@ public record AnalyticsFilter(
     private static final Pattern COUNTRY = Pattern.compile("[A-Z]{2}");
     private static final Pattern CHANNEL = Pattern.compile("[a-z][a-z0-9_-]{0,31}");
     private static final Pattern TAG = Pattern.compile("([A-Za-z0-9_.-]{1,64}):(.{0,256})");
-    private static final DateTimeFormatter CLICKHOUSE_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
 
     public AnalyticsFilter
     {
@@ -100,29 +98,6 @@ public record AnalyticsFilter(
         catch (DateTimeParseException e) {
             throw new InvalidParameterException(parameter, "must be an ISO-8601 time with offset (2026-11-27T10:00:00Z) or a date (2026-11-27), got '%s'".formatted(InvalidParameterException.shown(value)));
         }
-    }
-
-    /** Appends the conditions on {@code message_status} columns, starting with {@code WHERE}. */
-    public void appendWhere(Sql.Builder sql)
-    {
-        String start = sql.bind(clickHouseTime(from), "DateTime64(3, 'UTC')");
-        String end = sql.bind(clickHouseTime(to), "DateTime64(3, 'UTC')");
-        // The row holding a message's earliest event is in the range whenever the message is, so these
-        // candidates spare the view from aggregating every message ever seen; the view's own
-        // first_event_at then drops those whose earlier events sit in parts not merged yet.
-        sql.append(" WHERE first_event_at >= ").append(start).append(" AND first_event_at < ").append(end)
-                .append(" AND message_sid IN (SELECT message_sid FROM message_state WHERE first_event_at >= ").append(start)
-                .append(" AND first_event_at < ").append(end).append(")");
-        accountSid.ifPresent(value -> sql.append(" AND account_sid = ").append(sql.bind(value, "String")));
-        messagingServiceSid.ifPresent(value -> sql.append(" AND messaging_service_sid = ").append(sql.bind(value, "String")));
-        country.ifPresent(value -> sql.append(" AND country = ").append(sql.bind(value, "String")));
-        channel.ifPresent(value -> sql.append(" AND channel = ").append(sql.bind(value, "String")));
-        tags.forEach((key, value) -> sql.append(" AND tags[").append(sql.bind(key, "String")).append("] = ").append(sql.bind(value, "String")));
-    }
-
-    public static String clickHouseTime(Instant instant)
-    {
-        return CLICKHOUSE_TIME.format(instant);
     }
 
     private static Optional<String> matching(String parameter, Optional<String> value, Pattern pattern, String allowed)

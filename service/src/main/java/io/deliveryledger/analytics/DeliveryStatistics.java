@@ -5,8 +5,10 @@ import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -20,9 +22,10 @@ import java.util.TreeMap;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Delivery statistics over the resolved message states ({@code message_status}): messages by current
- * status for a range of first-seen times, per time step, per dimension, latencies, and one message's
- * state and events. Counting is done by ClickHouse; the shares are derived here, in {@link StatusCounts}.
+ * Delivery statistics from the read model ({@link MessageCounts}): messages by current status for a range
+ * of first-seen minutes, per time step, per dimension, latencies; and one message's state and events
+ * from the per-message truth ({@code message_status}, {@code status_events}). Counting is done by
+ * ClickHouse; the shares are derived here, in {@link StatusCounts}.
  */
 public final class DeliveryStatistics
 {
@@ -36,81 +39,86 @@ public final class DeliveryStatistics
 
     private final ClickHouseQueries queries;
     private final ObjectMapper objectMapper;
+    private final Duration noReceiptAfter;
+    private final Clock clock;
 
-    public DeliveryStatistics(ClickHouseQueries queries, ObjectMapper objectMapper)
+    /**
+     * @param noReceiptAfter how long after its first-seen day a message still sent counts as
+     * {@value MessageCounts#NO_RECEIPT}: the reconciliation lookback
+     */
+    public DeliveryStatistics(ClickHouseQueries queries, ObjectMapper objectMapper, Duration noReceiptAfter, Clock clock)
     {
         this.queries = requireNonNull(queries, "queries is null");
         this.objectMapper = requireNonNull(objectMapper, "objectMapper is null");
+        this.noReceiptAfter = requireNonNull(noReceiptAfter, "noReceiptAfter is null");
+        this.clock = requireNonNull(clock, "clock is null");
     }
 
     public Summary summary(AnalyticsFilter filter)
     {
-        Sql.Builder byStatus = new Sql.Builder().append("SELECT status, count() AS messages FROM message_status");
-        filter.appendWhere(byStatus);
-        byStatus.append(" GROUP BY status");
-        Map<String, Long> counts = new HashMap<>();
-        for (JsonNode row : queries.rows(byStatus.build())) {
-            counts.put(row.get("status").asText(), row.get("messages").asLong());
+        MessageCounts counts = counts(filter, List.of());
+        Map<String, Long> byStatus = new HashMap<>();
+        for (JsonNode row : queries.rows(counts.countBy(List.of()))) {
+            byStatus.put(row.get("current_status").asText(), row.get("messages").asLong());
         }
-
-        Sql.Builder errors = new Sql.Builder().append("SELECT assumeNotNull(error_code) AS code, count() AS messages FROM message_status");
-        filter.appendWhere(errors);
-        errors.append(" AND error_code IS NOT NULL GROUP BY code ORDER BY messages DESC, code LIMIT ").append(String.valueOf(TOP_ERROR_CODES));
+        Dimension errorCode = Dimension.parse("by", "error_code");
+        MessageCounts byErrorCode = counts(filter, List.of(errorCode));
+        Map<String, Long> messagesByCode = new HashMap<>();
+        for (JsonNode row : queries.rows(byErrorCode.countBy(List.of(errorCode)))) {
+            String code = row.get("error_code").asText();
+            if (!code.isEmpty()) {
+                messagesByCode.merge(code, row.get("messages").asLong(), Long::sum);
+            }
+        }
         Map<Integer, String> descriptions = errorDescriptions();
-        List<ErrorCodeCount> topErrorCodes = new ArrayList<>();
-        for (JsonNode row : queries.rows(errors.build())) {
-            int code = row.get("code").asInt();
-            topErrorCodes.add(new ErrorCodeCount(code, descriptions.getOrDefault(code, ""), row.get("messages").asLong()));
-        }
-        return new Summary(filter.from().toString(), filter.to().toString(), new StatusCounts(counts), topErrorCodes);
+        List<ErrorCodeCount> topErrorCodes = messagesByCode.entrySet().stream()
+                .map(entry -> new ErrorCodeCount(Integer.parseInt(entry.getKey()), descriptions.getOrDefault(Integer.parseInt(entry.getKey()), ""), entry.getValue()))
+                .sorted(Comparator.comparingLong(ErrorCodeCount::messages).reversed().thenComparingInt(ErrorCodeCount::errorCode))
+                .limit(TOP_ERROR_CODES)
+                .toList();
+        return new Summary(counts.range().from().toString(), counts.range().to().toString(), new StatusCounts(byStatus), topErrorCodes);
     }
 
     /** @param step empty: chosen so the range has at most about 200 points */
     public TimeSeries timeSeries(AnalyticsFilter filter, Optional<Duration> step)
     {
-        Duration range = Duration.between(filter.from(), filter.to());
+        FirstSeenRange range = FirstSeenRange.covering(filter.from(), filter.to());
+        Duration span = Duration.between(range.from(), range.to());
         Duration chosen = step.orElseGet(() -> STEPS.stream()
-                .filter(candidate -> range.dividedBy(candidate) <= CHOSEN_POINTS)
+                .filter(candidate -> span.dividedBy(candidate) <= CHOSEN_POINTS)
                 .findFirst()
                 .orElse(STEPS.get(STEPS.size() - 1)));
         long stepSeconds = chosen.toSeconds();
-        if (chosen.compareTo(Duration.ofMinutes(1)) < 0 || chosen.toNanosPart() != 0 || chosen.toMillisPart() != 0) {
-            throw new InvalidParameterException("step", "must be a whole number of seconds of at least one minute (PT1M, PT1H, P1D), got " + chosen);
+        if (chosen.compareTo(Duration.ofMinutes(1)) < 0 || chosen.toSecondsPart() != 0 || chosen.toNanosPart() != 0) {
+            throw new InvalidParameterException("step", "must be a whole number of minutes (PT1M, PT1H, P1D), got " + chosen);
         }
-        long first = Math.floorDiv(filter.from().getEpochSecond(), stepSeconds) * stepSeconds;
-        long points = (filter.to().getEpochSecond() - first + stepSeconds - 1) / stepSeconds;
+        long first = Math.floorDiv(range.from().getEpochSecond(), stepSeconds) * stepSeconds;
+        long points = (range.to().getEpochSecond() - first + stepSeconds - 1) / stepSeconds;
         if (points > MAX_POINTS) {
             throw new InvalidParameterException("step", "gives %d points over the range; at most %d are allowed, use a longer step".formatted(points, MAX_POINTS));
         }
-
-        Sql.Builder sql = new Sql.Builder();
-        sql.append("SELECT toUnixTimestamp(toStartOfInterval(first_event_at, toIntervalSecond(").append(sql.bind(stepSeconds, "UInt32"))
-                .append("))) AS bucket, status, count() AS messages FROM message_status");
-        filter.appendWhere(sql);
-        sql.append(" GROUP BY bucket, status");
+        Dimension bucket = MessageCounts.timeBucket(chosen);
+        MessageCounts counts = counts(filter, List.of(bucket));
         Map<Long, Map<String, Long>> byBucket = new TreeMap<>();
-        for (long bucket = first; bucket < filter.to().getEpochSecond(); bucket += stepSeconds) {
-            byBucket.put(bucket, new HashMap<>());
+        for (long time = first; time < range.to().getEpochSecond(); time += stepSeconds) {
+            byBucket.put(time, new HashMap<>());
         }
-        for (JsonNode row : queries.rows(sql.build())) {
-            byBucket.computeIfAbsent(row.get("bucket").asLong(), bucket -> new HashMap<>())
-                    .put(row.get("status").asText(), row.get("messages").asLong());
+        for (JsonNode row : queries.rows(counts.countBy(List.of(bucket)))) {
+            byBucket.computeIfAbsent(row.get("bucket").asLong(), time -> new HashMap<>())
+                    .put(row.get("current_status").asText(), row.get("messages").asLong());
         }
         List<TimeSeriesPoint> series = new ArrayList<>();
-        byBucket.forEach((bucket, counts) -> series.add(new TimeSeriesPoint(Instant.ofEpochSecond(bucket).toString(), new StatusCounts(counts))));
-        return new TimeSeries(filter.from().toString(), filter.to().toString(), chosen.toString(), series);
+        byBucket.forEach((time, byStatus) -> series.add(new TimeSeriesPoint(Instant.ofEpochSecond(time).toString(), new StatusCounts(byStatus))));
+        return new TimeSeries(range.from().toString(), range.to().toString(), chosen.toString(), series);
     }
 
     public Breakdown breakdown(AnalyticsFilter filter, Dimension dimension, int limit)
     {
-        Sql.Builder sql = new Sql.Builder();
-        sql.append("SELECT ").append(dimension.expression(sql)).append(" AS key, status, count() AS messages FROM message_status");
-        filter.appendWhere(sql);
-        sql.append(" GROUP BY key, status");
+        MessageCounts counts = counts(filter, List.of(dimension));
         Map<String, Map<String, Long>> byKey = new HashMap<>();
-        for (JsonNode row : queries.rows(sql.build())) {
-            byKey.computeIfAbsent(row.get("key").asText(), key -> new HashMap<>())
-                    .put(row.get("status").asText(), row.get("messages").asLong());
+        for (JsonNode row : queries.rows(counts.countBy(List.of(dimension)))) {
+            byKey.computeIfAbsent(row.get(dimension.name()).asText(), key -> new HashMap<>())
+                    .put(row.get("current_status").asText(), row.get("messages").asLong());
         }
         Map<Integer, String> descriptions = dimension.name().equals("error_code") ? errorDescriptions() : Map.of();
         List<BreakdownRow> rows = byKey.entrySet().stream()
@@ -118,32 +126,37 @@ public final class DeliveryStatistics
                 .sorted(Comparator.comparingLong((BreakdownRow row) -> row.counts().messages()).reversed().thenComparing(BreakdownRow::key))
                 .limit(limit)
                 .toList();
-        return new Breakdown(filter.from().toString(), filter.to().toString(), dimension.name(), rows);
+        return new Breakdown(counts.range().from().toString(), counts.range().to().toString(), dimension.name(), rows);
     }
 
     /**
      * Percentiles of queued→sent and sent→delivered over the messages that have both events, from their
-     * event times (the carrier's RawDlrDoneDate for delivered, where present). The DLR date has minute
+     * event times (the carrier's RawDlrDoneDate for delivered, where present), in milliseconds rounded
+     * down to two significant digits (the read model's latency buckets). The DLR date has minute
      * precision and may fall before the sent time: such latencies count as 0.
      */
     public Latency latency(AnalyticsFilter filter)
     {
-        Sql.Builder sql = new Sql.Builder().append("""
-                SELECT
-                    countIf(queued_at IS NOT NULL AND sent_at IS NOT NULL) AS queued_to_sent_messages,
-                    quantilesExactIf(0.5, 0.9, 0.99)(greatest(0, toUnixTimestamp64Milli(assumeNotNull(sent_at)) - toUnixTimestamp64Milli(assumeNotNull(queued_at))),
-                        queued_at IS NOT NULL AND sent_at IS NOT NULL) AS queued_to_sent,
-                    countIf(sent_at IS NOT NULL AND delivered_at IS NOT NULL) AS sent_to_delivered_messages,
-                    quantilesExactIf(0.5, 0.9, 0.99)(greatest(0, toUnixTimestamp64Milli(assumeNotNull(delivered_at)) - toUnixTimestamp64Milli(assumeNotNull(sent_at))),
-                        sent_at IS NOT NULL AND delivered_at IS NOT NULL) AS sent_to_delivered
-                FROM message_status""");
-        filter.appendWhere(sql);
-        JsonNode row = queries.rows(sql.build()).get(0);
+        MessageCounts counts = counts(filter, List.of());
+        Map<String, LatencyPercentiles> byLatency = new HashMap<>();
+        for (JsonNode row : queries.rows(counts.latencyPercentiles())) {
+            JsonNode values = row.get("percentiles");
+            byLatency.put(row.get("latency").asText(), new LatencyPercentiles(row.get("messages").asLong(),
+                    OptionalLong.of(values.get(0).asLong()), OptionalLong.of(values.get(1).asLong()), OptionalLong.of(values.get(2).asLong())));
+        }
+        LatencyPercentiles none = new LatencyPercentiles(0, OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty());
         return new Latency(
-                filter.from().toString(),
-                filter.to().toString(),
-                percentiles(row.get("queued_to_sent_messages").asLong(), row.get("queued_to_sent")),
-                percentiles(row.get("sent_to_delivered_messages").asLong(), row.get("sent_to_delivered")));
+                counts.range().from().toString(),
+                counts.range().to().toString(),
+                byLatency.getOrDefault("queued_to_sent", none),
+                byLatency.getOrDefault("sent_to_delivered", none));
+    }
+
+    /** The read model's queries for the messages {@code filter} covers, grouped by {@code keys}. */
+    public MessageCounts counts(AnalyticsFilter filter, List<Dimension> keys)
+    {
+        Instant noReceiptBefore = clock.instant().minus(noReceiptAfter).truncatedTo(ChronoUnit.DAYS);
+        return new MessageCounts(filter, keys, noReceiptBefore);
     }
 
     /** The message's resolved state and every stored event, oldest first; empty when the SID is unknown. */
@@ -225,14 +238,6 @@ public final class DeliveryStatistics
             return Optional.empty();
         }
         return Optional.ofNullable(descriptions.get(Integer.parseInt(key)));
-    }
-
-    private static LatencyPercentiles percentiles(long messages, JsonNode values)
-    {
-        if (messages == 0) {
-            return new LatencyPercentiles(0, OptionalLong.empty(), OptionalLong.empty(), OptionalLong.empty());
-        }
-        return new LatencyPercentiles(messages, OptionalLong.of(values.get(0).asLong()), OptionalLong.of(values.get(1).asLong()), OptionalLong.of(values.get(2).asLong()));
     }
 
     private Map<String, String> stringMap(JsonNode node)

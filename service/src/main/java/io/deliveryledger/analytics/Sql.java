@@ -1,9 +1,7 @@
 package io.deliveryledger.analytics;
 
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
-import java.util.stream.Collectors;
 
 import static java.util.Objects.requireNonNull;
 
@@ -38,14 +36,6 @@ public record Sql(String text, Map<String, Object> parameters)
             String name = "p" + parameters.size();
             parameters.put(name, value);
             return "{" + name + ":" + type + "}";
-        }
-
-        /** Returns the placeholder for an {@code Array(String)} of {@code values}. */
-        public String bindStrings(List<String> values)
-        {
-            return bind(values.stream()
-                    .map(value -> "'" + value.replace("\\", "\\\\").replace("'", "\\'") + "'")
-                    .collect(Collectors.joining(",", "[", "]")), "Array(String)");
         }
 
         public Sql build()

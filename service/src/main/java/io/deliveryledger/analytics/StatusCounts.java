@@ -10,13 +10,22 @@ import java.util.Map;
 import java.util.TreeMap;
 
 /**
- * Messages by current status, and what follows from it: delivered (delivered or read), failed
- * (failed or undelivered), pending (not in a final status yet) and their shares of all messages.
+ * Messages by current status, and what follows from it, the same in the API, the reports, the
+ * dashboards and the alert rules (README, "What the numbers mean"):
+ * <ul>
+ * <li>delivered: delivered, read or partially_delivered (some recipients got it);
+ * <li>failed: failed or undelivered;
+ * <li>no receipt ({@code no_receipt}): still sent after the reconciliation lookback, so no receipt will come;
+ * <li>pending: not in a final status yet (accepted, scheduled, queued, sending, sent, receiving);
+ * <li>delivery rate and failure rate: delivered and failed as shares of the messages with an outcome,
+ * delivered + failed (canceled, received and no-receipt messages have none; pending ones not yet).
+ * </ul>
  */
 public record StatusCounts(@JsonProperty("byStatus") Map<String, Long> byStatus)
 {
-    public static final List<String> DELIVERED = List.of(MessageStatus.DELIVERED.wireName(), MessageStatus.READ.wireName());
+    public static final List<String> DELIVERED = List.of(MessageStatus.DELIVERED.wireName(), MessageStatus.READ.wireName(), MessageStatus.PARTIALLY_DELIVERED.wireName());
     public static final List<String> FAILED = List.of(MessageStatus.FAILED.wireName(), MessageStatus.UNDELIVERED.wireName());
+    public static final String NO_RECEIPT = MessageCounts.NO_RECEIPT;
     /** Statuses below the final ones: the message may still change. */
     public static final List<String> PENDING = Arrays.stream(MessageStatus.values())
             .filter(status -> status.rank() < MessageStatus.DELIVERED.rank())
@@ -54,6 +63,12 @@ public record StatusCounts(@JsonProperty("byStatus") Map<String, Long> byStatus)
     }
 
     @JsonProperty
+    public long noReceipt()
+    {
+        return byStatus.getOrDefault(NO_RECEIPT, 0L);
+    }
+
+    @JsonProperty
     public double deliveryRate()
     {
         return share(delivered());
@@ -72,7 +87,7 @@ public record StatusCounts(@JsonProperty("byStatus") Map<String, Long> byStatus)
 
     private double share(long count)
     {
-        long messages = messages();
-        return messages == 0 ? 0 : (double) count / messages;
+        long outcomes = delivered() + failed();
+        return outcomes == 0 ? 0 : (double) count / outcomes;
     }
 }

@@ -115,6 +115,7 @@ public final class ClickHouseFactory
                 .setPassword(password)
                 .setDefaultDatabase(database)
                 .compressServerResponse(compress)
+                .compressClientRequest(compress)
                 .build();
     }
 

@@ -73,6 +73,7 @@ public final class DeliveryLedgerApplication
         bootstrap.addCommand(new ReconcileCommand());
         bootstrap.addCommand(new BackfillCommand());
         bootstrap.addCommand(new ExportCommand());
+        bootstrap.addCommand(new RebuildReadModelCommand());
     }
 
     @Override
@@ -147,8 +148,11 @@ public final class DeliveryLedgerApplication
 
         Client clickhouseClient = clickhouse.buildClient();
         environment.lifecycle().manage(new AutoCloseableManager(clickhouseClient));
+        // The read model follows status_events, whoever wrote to it; the statistics below read it.
+        ReadModelFactory readModel = configuration.getReadModel();
+        readModel.schedule(readModel.buildApplier(clickhouseClient, migrator, environment.getObjectMapper(), environment.metrics(), clock), environment);
         ClickHouseQueries queries = new ClickHouseQueries(clickhouseClient, environment.getObjectMapper());
-        DeliveryStatistics statistics = new DeliveryStatistics(queries, environment.getObjectMapper());
+        DeliveryStatistics statistics = new DeliveryStatistics(queries, environment.getObjectMapper(), reconcile.lookback(), clock);
         // The filter applies to every Jersey resource: everything under /api, whatever its annotations.
         environment.jersey().register(configuration.getApi().buildAuthFilter());
         environment.jersey().register(new InvalidParameterExceptionMapper());

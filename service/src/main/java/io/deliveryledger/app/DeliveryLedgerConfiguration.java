@@ -44,6 +44,22 @@ public final class DeliveryLedgerConfiguration
     @NotNull
     private ApiFactory api = new ApiFactory();
 
+    @Valid
+    @NotNull
+    private ReadModelFactory readModel = new ReadModelFactory();
+
+    @JsonProperty
+    public ReadModelFactory getReadModel()
+    {
+        return readModel;
+    }
+
+    @JsonProperty
+    public void setReadModel(ReadModelFactory readModel)
+    {
+        this.readModel = readModel;
+    }
+
     @JsonProperty
     public ApiFactory getApi()
     {

@@ -163,6 +163,12 @@ public final class ReconcileFactory
         this.staleAfterByStatus = staleAfterByStatus;
     }
 
+    /** Messages first seen longer ago are no longer fetched: one still sent then counts as "no receipt". */
+    public java.time.Duration lookback()
+    {
+        return lookback.toJavaDuration();
+    }
+
     @JsonProperty
     public void setLookback(Duration lookback)
     {

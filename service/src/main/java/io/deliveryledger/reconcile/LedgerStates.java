@@ -8,9 +8,9 @@ import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.OptionalInt;
 
 import static java.util.Objects.requireNonNull;
@@ -19,29 +19,29 @@ import static java.util.Objects.requireNonNull;
 public final class LedgerStates
 {
     private static final String STATES = """
-            SELECT message_sid, status, error_code
+            SELECT message_sid, status, error_code, toUnixTimestamp64Milli(last_event_at) AS last_event_millis
             FROM message_status
             WHERE message_sid IN (<sids>)""";
 
     // Candidates by the shortest threshold; each status's own threshold is applied to them afterwards.
-    // Only messages with an event inside the lookback are aggregated (the IN on message_state's key
-    // reaches the view's GROUP BY), so a run's cost follows the recent traffic, not the whole table.
+    // The read model's per-message rows of the lookback only (ordered by first-seen minute), so a run
+    // costs what the lookback's traffic costs, not the whole history.
     private static final String STALE_CANDIDATES = """
             SELECT s.message_sid AS message_sid, s.account_sid AS account_sid, s.status AS status, s.error_code AS error_code,
                    toUnixTimestamp64Milli(s.last_event_at) AS last_event_millis, toUnixTimestamp64Milli(ifNull(c.last_checked_at, toDateTime64(0, 3, 'UTC'))) AS checked_millis
             FROM (
-                SELECT * FROM message_status
-                WHERE message_sid IN (SELECT message_sid FROM message_state WHERE last_event_at >= :lookbackStart)
+                SELECT message_sid, account_sid, status, error_code, last_event_at FROM messages_by_minute_current
+                WHERE first_seen >= toStartOfMinute(:lookbackStart)
+                  AND first_event_at >= :lookbackStart
+                  AND status IN (<pending>)
+                  AND direction = 'outbound'
+                  AND last_event_at < :cutoff
             ) AS s
             LEFT JOIN (
                 SELECT message_sid, max(checked_at) AS last_checked_at FROM reconcile_checks
                 WHERE checked_at >= :lookbackStart
                 GROUP BY message_sid
             ) AS c ON c.message_sid = s.message_sid
-            WHERE s.status IN (<pending>)
-              AND s.direction = 'outbound'
-              AND s.last_event_at < :cutoff
-              AND s.first_event_at >= :lookbackStart
             ORDER BY s.last_event_at
             LIMIT :limit""";
 
@@ -70,42 +70,56 @@ public final class LedgerStates
     /** The ledger's current status of each of {@code messageSids} it knows. */
     public Map<String, KnownState> statesOf(Collection<String> messageSids)
     {
+        Map<String, KnownState> states = new HashMap<>();
+        lastEvents(messageSids).forEach((sid, state) -> states.put(sid, state.state()));
+        return states;
+    }
+
+    /** The ledger's current status and last event time of each of {@code messageSids} it knows, from message_status. */
+    private Map<String, LastEvent> lastEvents(Collection<String> messageSids)
+    {
         if (messageSids.isEmpty()) {
             return Map.of();
         }
         return jdbi.withHandle(handle -> {
-            Map<String, KnownState> states = new HashMap<>();
+            Map<String, LastEvent> states = new HashMap<>();
             handle.createQuery(STATES)
                     .bindList("sids", List.copyOf(messageSids))
-                    .map((row, context) -> new KnownState(
-                            row.getString("message_sid"),
-                            row.getString("status"),
-                            errorCode(row.getObject("error_code"))))
-                    .forEach(state -> states.put(state.messageSid(), state));
+                    .map((row, context) -> new LastEvent(
+                            new KnownState(row.getString("message_sid"), row.getString("status"), errorCode(row.getObject("error_code"))),
+                            Instant.ofEpochMilli(row.getLong("last_event_millis"))))
+                    .forEach(state -> states.put(state.state().messageSid(), state));
             return states;
         });
     }
 
-    /** Messages that are not final, stale by {@code policy} at {@code now}, and not fetched since they became stale. */
+    /**
+     * Messages that are not final, stale by {@code policy} at {@code now}, and not fetched since they became
+     * stale. The candidates come from the read model, which may be a few seconds behind; each is checked
+     * against message_status, so a message resolved meanwhile (by discovery, say) is not fetched.
+     */
     public List<StaleMessage> staleMessages(StalePolicy policy, Instant now)
     {
         Instant cutoff = now.minus(policy.shortest());
         List<String> pending = StalePolicy.pendingStatuses().stream().map(MessageStatus::wireName).toList();
-        return jdbi.withHandle(handle -> handle.createQuery(STALE_CANDIDATES)
+        Map<String, Candidate> candidates = new LinkedHashMap<>();
+        jdbi.useHandle(handle -> handle.createQuery(STALE_CANDIDATES)
                 .bindList("pending", pending)
                 .bind("cutoff", Timestamp.from(cutoff))
                 .bind("lookbackStart", Timestamp.from(now.minus(policy.lookback())))
                 .bind("limit", policy.maxMessagesPerRun())
-                .map((row, context) -> {
-                    KnownState state = new KnownState(row.getString("message_sid"), row.getString("status"), errorCode(row.getObject("error_code")));
-                    Instant staleSince = now.minus(MessageStatus.fromWireName(state.status()).map(policy::staleAfter).orElse(policy.staleAfter()));
-                    boolean stale = Instant.ofEpochMilli(row.getLong("last_event_millis")).isBefore(staleSince)
-                            && Instant.ofEpochMilli(row.getLong("checked_millis")).isBefore(staleSince);
-                    return stale ? Optional.of(new StaleMessage(row.getString("account_sid"), state)) : Optional.<StaleMessage>empty();
+                .map((row, context) -> new Candidate(row.getString("message_sid"), row.getString("account_sid"), Instant.ofEpochMilli(row.getLong("checked_millis"))))
+                .forEach(candidate -> candidates.put(candidate.messageSid(), candidate)));
+        Map<String, LastEvent> current = lastEvents(candidates.keySet());
+        return candidates.values().stream()
+                .filter(candidate -> current.containsKey(candidate.messageSid()))
+                .filter(candidate -> {
+                    LastEvent state = current.get(candidate.messageSid());
+                    Instant staleSince = now.minus(MessageStatus.fromWireName(state.state().status()).map(policy::staleAfter).orElse(policy.staleAfter()));
+                    return pending.contains(state.state().status()) && state.at().isBefore(staleSince) && candidate.checkedAt().isBefore(staleSince);
                 })
-                .stream()
-                .flatMap(Optional::stream)
-                .toList());
+                .map(candidate -> new StaleMessage(candidate.accountSid(), current.get(candidate.messageSid()).state()))
+                .toList();
     }
 
     public void recordChecks(List<Check> checks)
@@ -161,6 +175,10 @@ public final class LedgerStates
 
     /** A message reconciliation should fetch by SID. */
     public record StaleMessage(String accountSid, KnownState state) {}
+
+    private record Candidate(String messageSid, String accountSid, Instant checkedAt) {}
+
+    private record LastEvent(KnownState state, Instant at) {}
 
     /** A message as the ledger knows it. */
     public record KnownState(String messageSid, String status, OptionalInt errorCode) {}

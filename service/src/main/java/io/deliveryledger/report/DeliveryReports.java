@@ -4,6 +4,7 @@ import com.clickhouse.client.api.query.QueryResponse;
 import io.deliveryledger.analytics.ClickHouseQueries;
 import io.deliveryledger.analytics.DeliveryStatistics;
 import io.deliveryledger.analytics.Dimension;
+import io.deliveryledger.analytics.MessageCounts;
 import io.deliveryledger.analytics.Sql;
 import io.deliveryledger.analytics.StatusCounts;
 
@@ -85,26 +86,29 @@ public final class DeliveryReports
         };
     }
 
-    static Sql sql(ReportRequest request)
+    Sql sql(ReportRequest request)
     {
-        Sql.Builder sql = new Sql.Builder();
-        if (request.groupBy().isEmpty()) {
-            sql.append("SELECT ").append(MESSAGE_COLUMNS).append(" FROM message_status");
-            request.filter().appendWhere(sql);
-            return sql.append(" ORDER BY first_event_at, message_sid").build();
-        }
         List<Dimension> groupBy = request.groupBy();
-        sql.append("SELECT ");
-        for (Dimension dimension : groupBy) {
-            sql.append(dimension.expression(sql)).append(" AS ").append(dimension.alias()).append(", ");
+        MessageCounts counts = statistics.counts(request.filter(), groupBy);
+        if (groupBy.isEmpty()) {
+            return counts.messages(MESSAGE_COLUMNS, "first_event_at, message_sid");
         }
-        sql.append("count() AS messages, countIf(status IN ").append(sql.bindStrings(StatusCounts.DELIVERED)).append(") AS delivered")
-                .append(", countIf(status IN ").append(sql.bindStrings(StatusCounts.FAILED)).append(") AS failed")
-                .append(", countIf(status IN ").append(sql.bindStrings(StatusCounts.PENDING)).append(") AS pending")
-                .append(" FROM message_status");
-        request.filter().appendWhere(sql);
+        Sql counted = counts.countBy(groupBy);
+        Sql.Builder sql = new Sql.Builder();
         String aliases = groupBy.stream().map(Dimension::alias).collect(Collectors.joining(", "));
-        return sql.append(" GROUP BY ").append(aliases).append(" ORDER BY ").append(aliases).build();
+        sql.append("SELECT ").append(aliases).append(", sum(counted.messages) AS messages")
+                .append(", sumIf(counted.messages, counted.current_status IN ").append(quoted(StatusCounts.DELIVERED)).append(") AS delivered")
+                .append(", sumIf(counted.messages, counted.current_status IN ").append(quoted(StatusCounts.FAILED)).append(") AS failed")
+                .append(", sumIf(counted.messages, counted.current_status IN ").append(quoted(StatusCounts.PENDING)).append(") AS pending")
+                .append(", sumIf(counted.messages, counted.current_status = '").append(StatusCounts.NO_RECEIPT).append("') AS no_receipt")
+                .append(" FROM (").append(counted.text()).append(") AS counted GROUP BY ").append(aliases).append(" ORDER BY ").append(aliases);
+        return new Sql(sql.build().text(), counted.parameters());
+    }
+
+    /** Status names are Twilio's fixed list, never request text. */
+    private static String quoted(List<String> statuses)
+    {
+        return statuses.stream().map(status -> "'" + status + "'").collect(Collectors.joining(", ", "(", ")"));
     }
 
     /** A report's content, written once. */

@@ -83,7 +83,7 @@ public final class ExportCommand
         Path output = Path.of(namespace.getString("output"));
         try (Client client = configuration.getClickhouse().buildClient()) {
             ClickHouseQueries queries = new ClickHouseQueries(client, bootstrap.getObjectMapper());
-            DeliveryReports reports = new DeliveryReports(queries, new DeliveryStatistics(queries, bootstrap.getObjectMapper()));
+            DeliveryReports reports = new DeliveryReports(queries, new DeliveryStatistics(queries, bootstrap.getObjectMapper(), configuration.getReconcile().lookback(), Clock.systemUTC()));
             ProgressBarBuilder progress = new ProgressBarBuilder()
                     .setTaskName("Exporting " + output.getFileName())
                     .setInitialMax(-1)

@@ -31,7 +31,8 @@ public final class SchemaMigrator
             new Migration(1, "initial", "schema/V001__initial.sql"),
             new Migration(2, "reconciliation", "schema/V002__reconciliation.sql"),
             new Migration(3, "analytics", "schema/V003__analytics.sql"),
-            new Migration(4, "forbidden requests", "schema/V004__forbidden_requests.sql"));
+            new Migration(4, "forbidden requests", "schema/V004__forbidden_requests.sql"),
+            new Migration(5, "read model", "schema/V005__read_model.sql"));
 
     private final Jdbi server;
     private final Jdbi database;

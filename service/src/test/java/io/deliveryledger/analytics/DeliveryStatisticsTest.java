@@ -1,8 +1,11 @@
 package io.deliveryledger.analytics;
 
 import com.clickhouse.client.api.Client;
+import com.codahale.metrics.MetricRegistry;
 import io.deliveryledger.analytics.DeliveryStatistics.Summary;
 import io.deliveryledger.app.ClickHouseFactory;
+import io.deliveryledger.readmodel.ReadModelApplier;
+import io.deliveryledger.testing.ReadModelCheck;
 import io.deliveryledger.testing.TestingClickHouseEngine;
 import io.deliveryledger.testing.TestingLedger;
 import io.dropwizard.jackson.Jackson;
@@ -13,8 +16,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.file.Path;
+import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -37,6 +42,7 @@ final class DeliveryStatisticsTest
 
     private static TestingClickHouseEngine engine;
     private static Client client;
+    private static ClickHouseQueries queries;
     private static DeliveryStatistics statistics;
 
     @BeforeAll
@@ -54,8 +60,9 @@ final class DeliveryStatisticsTest
         insert(database, LAST_MILLISECOND, "sent", 4, "NULL", "2026-11-27 10:59:59.999");
         insert(database, NEXT_HOUR, "queued", 2, "NULL", "2026-11-27 11:00:00.000");
         client = clickhouse.buildClient();
-        ClickHouseQueries queries = new ClickHouseQueries(client, Jackson.newObjectMapper());
-        statistics = new DeliveryStatistics(queries, Jackson.newObjectMapper());
+        ReadModelCheck.applyEverything(new ReadModelApplier(client, clickhouse.buildMigrator(), Jackson.newObjectMapper(), Duration.ZERO, "test", Clock.systemUTC(), new MetricRegistry()), database);
+        queries = new ClickHouseQueries(client, Jackson.newObjectMapper());
+        statistics = statistics(Instant.parse("2026-11-28T00:00:00Z"));
     }
 
     @AfterAll
@@ -83,6 +90,23 @@ final class DeliveryStatisticsTest
 
         assertThat(points).extracting(DeliveryStatistics.TimeSeriesPoint::time).containsExactly("2026-11-27T09:00:00Z", "2026-11-27T10:00:00Z", "2026-11-27T11:00:00Z");
         assertThat(points).extracting(point -> point.counts().byStatus()).containsExactly(Map.of("delivered", 1L), Map.of("failed", 1L, "sent", 1L), Map.of("queued", 1L));
+    }
+
+    @Test
+    void aMessageStillSentAfterTheLookbackHasNoReceipt()
+    {
+        AnalyticsFilter day = filter("2026-11-27T00:00:00Z", "2026-11-28T00:00:00Z");
+
+        assertThat(statistics(Instant.parse("2026-12-04T23:59:00Z")).summary(day).counts().noReceipt()).isZero();
+        Summary weekLater = statistics(Instant.parse("2026-12-05T00:00:00Z")).summary(day);
+        assertThat(weekLater.counts().byStatus()).isEqualTo(Map.of("delivered", 1L, "failed", 1L, "no_receipt", 1L, "queued", 1L));
+        assertThat(weekLater.counts().pending()).isEqualTo(1);
+        assertThat(weekLater.counts().failureRate()).isEqualTo(0.5);
+    }
+
+    private static DeliveryStatistics statistics(Instant now)
+    {
+        return new DeliveryStatistics(queries, Jackson.newObjectMapper(), Duration.ofDays(7), Clock.fixed(now, ZoneOffset.UTC));
     }
 
     private static AnalyticsFilter filter(String from, String to)

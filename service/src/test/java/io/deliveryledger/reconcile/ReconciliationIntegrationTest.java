@@ -422,6 +422,8 @@ final class ReconciliationIntegrationTest
     private static HttpResponse<String> postReconcile(TestingLedger ledger, String query)
             throws Exception
     {
+        // The stale query reads the read model, a moment behind what was just stored.
+        ledger.awaitReadModel();
         HttpRequest request = HttpRequest.newBuilder(URI.create(ledger.adminUrl() + "/tasks/reconcile?" + query))
                 .POST(HttpRequest.BodyPublishers.noBody())
                 .timeout(Duration.ofMinutes(3))

@@ -1,9 +1,13 @@
 package io.deliveryledger.report;
 
+import com.clickhouse.client.api.Client;
+import com.codahale.metrics.MetricRegistry;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.deliveryledger.app.ClickHouseFactory;
 import io.deliveryledger.app.DeliveryLedgerApplication;
+import io.deliveryledger.readmodel.ReadModelApplier;
+import io.deliveryledger.testing.ReadModelCheck;
 import io.deliveryledger.testing.TestingClickHouseEngine;
 import io.deliveryledger.testing.TestingLedger;
 import io.dropwizard.testing.ResourceHelpers;
@@ -26,6 +30,8 @@ import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
 import java.sql.Statement;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
@@ -73,6 +79,10 @@ final class ReportExportIntegrationTest
                     map('campaign', 'bulk'), map(),
                     'GB', 'mobile', 'sms'
                 FROM numbers(""" + MESSAGES + ")"));
+        try (Client client = clickhouse.buildClient()) {
+            ReadModelCheck.applyEverything(new ReadModelApplier(client, clickhouse.buildMigrator(), new ObjectMapper(), Duration.ZERO, "test", Clock.systemUTC(), new MetricRegistry()),
+                    Jdbi.create(engine.jdbcUrl("export")));
+        }
     }
 
     @AfterAll

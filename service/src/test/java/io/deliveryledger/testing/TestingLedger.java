@@ -42,14 +42,25 @@ public final class TestingLedger
 
     public TestingLedger(TestingClickHouseEngine engine, Path journalDirectory, ConfigOverride... overrides)
     {
+        this(engine, journalDirectory, newDatabaseName(), overrides);
+    }
+
+    /** A service on {@code database}, which another instance may share (several instances on one ClickHouse). */
+    public TestingLedger(TestingClickHouseEngine engine, Path journalDirectory, String database, ConfigOverride... overrides)
+    {
         this.engine = requireNonNull(engine, "engine is null");
-        this.database = "ledger_test_" + ProcessHandle.current().pid() + "_" + DATABASES.incrementAndGet();
+        this.database = requireNonNull(database, "database is null");
         List<ConfigOverride> all = new ArrayList<>(List.of(
                 ConfigOverride.config("clickhouse.url", engine.httpUrl()),
                 ConfigOverride.config("clickhouse.database", database),
                 ConfigOverride.config("journal.directory", journalDirectory.toString())));
         all.addAll(List.of(overrides));
         this.support = new DropwizardTestSupport<>(DeliveryLedgerApplication.class, ResourceHelpers.resourceFilePath("ledger-test.yml"), all.toArray(ConfigOverride[]::new));
+    }
+
+    public static String newDatabaseName()
+    {
+        return "ledger_test_" + ProcessHandle.current().pid() + "_" + DATABASES.incrementAndGet();
     }
 
     /** The ledger's ClickHouse settings for {@code database} in {@code engine}, for tests that use the parts without the service. */
@@ -127,6 +138,18 @@ public final class TestingLedger
             });
             return query.mapTo(Long.class).one();
         });
+    }
+
+    /** Waits until the read model counts every event stored so far (the service applies it every interval). */
+    public void awaitReadModel()
+    {
+        if (count("SELECT count() FROM system.tables WHERE database = currentDatabase() AND name = 'read_model_progress'", Map.of()) == 0) {
+            // The schema is not even migrated: nothing was stored.
+            return;
+        }
+        long logged = count("SELECT toUnixTimestamp64Milli(max(logged_at)) FROM status_event_log", Map.of());
+        await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(100)).ignoreExceptions()
+                .until(() -> count("SELECT maxIf(version, kind IN ('build', 'slice')) FROM read_model_progress", Map.of()) > logged);
     }
 
     /** Waits until the message's events are in ClickHouse: batches are inserted in journal order, so all earlier ones are too. */
