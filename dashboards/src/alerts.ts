@@ -1,19 +1,21 @@
 // Alert rules. Grafana evaluates them on its server, where the plugin expands its macros
 // ($__timeFilter, $__fromTime, $__toTime) but no dashboard variable exists: the queries use macros
-// only. Each query returns one row per alerting dimension (string columns become labels) and one
-// number, which a threshold expression compares.
+// only, and name the provisioned data source. Each query returns one row per alerting dimension
+// (string columns become labels) and one number, which a threshold expression compares.
 import * as alerting from '@grafana/grafana-foundation-sdk/alerting';
 import * as expr from '@grafana/grafana-foundation-sdk/expr';
-import {DATASOURCE_UID, table} from './datasource.js';
-import {OVERVIEW_UID} from './overview.js';
-import {PIPELINE_UID} from './pipeline.js';
-import {FAILED, FINAL_OUTBOUND, PENDING} from './sql.js';
+import {DATASOURCE_UID, provisionedDatasource, table} from './datasource.js';
+import {FAILED, FAILURE_RATE, FIRST_SEEN_RANGE, IN_FIRST_SEEN_RANGE, MESSAGES_WITH_OUTCOME, sql, stalePending} from './sql.js';
+import {OVERVIEW_UID, PIPELINE_UID} from './uids.js';
 
-/** The thresholds, documented in the README ("Dashboards and alerts"). Change them here, then `npm run build`. */
+/**
+ * The thresholds, documented in dashboards/README.md; the dashboards' stats for the same numbers turn
+ * red at them. Change them here, then `npm run build`.
+ */
 export const THRESHOLDS = {
-    /** Failure rate: share of the messages reaching a final status in 10 minutes that failed or were undelivered. */
+    /** Failure rate: of the messages first seen 20 to 5 minutes ago with an outcome (delivered or failed), the share failed. */
     failureRate: 0.1,
-    /** ...only for an account with at least this many messages reaching a final status in those 10 minutes. */
+    /** ...only for an account with at least this many such messages with an outcome. */
     failureRateMinimumMessages: 100,
     /** Error code spike: messages failed with one code in 10 minutes, at least ... */
     errorCodeSpikeMinimumMessages: 20,
@@ -23,7 +25,7 @@ export const THRESHOLDS = {
     silenceMinutes: 15,
     /** ...that had at least this many callbacks in the hour before, or registered messages meanwhile. */
     silencePreviousHourMinimumCallbacks: 10,
-    /** Stale pending: outbound messages still not final this many hours after their last event... */
+    /** Stale pending: outbound messages first seen within the reconciliation lookback, still not final this many hours after their last event... */
     stalePendingHours: 12,
     /** ...more than this many of them for one account. */
     stalePendingMessages: 100,
@@ -38,11 +40,25 @@ const EXPRESSION_DATASOURCE = {type: '__expr__', uid: '__expr__'};
 
 type Comparison = 'gt' | 'lt';
 
+/** The time range of a rule's query: seconds before now that it starts and ends. */
+interface RelativeTimeRange {
+    from: number;
+    to: number;
+}
+
+/** The last 10 minutes. */
+const LAST_10_MINUTES: RelativeTimeRange = {from: 600, to: 0};
+
+/**
+ * The messages the failure rate is taken of: first seen 20 to 5 minutes ago, so that most have had
+ * time to reach an outcome and the rate moves within minutes of a change.
+ */
+const FAILURE_RATE_WINDOW: RelativeTimeRange = {from: 1200, to: 300};
+
 interface RuleDefinition {
     uid: string;
     title: string;
-    /** Seconds before now that the query's time range starts. */
-    rangeSeconds: number;
+    range: RelativeTimeRange;
     sql: string;
     comparison: Comparison;
     threshold: number;
@@ -64,30 +80,30 @@ const RULES: RuleDefinition[] = [
     {
         uid: 'delivery-ledger-failure-rate',
         title: 'Failure rate above threshold',
-        rangeSeconds: 600,
-        sql: `
-            SELECT account_sid, sumIf(messages, status IN ${FAILED}) / sum(messages) AS failure_rate
-            FROM
-            (
-              SELECT account_sid, status, uniqMerge(messages) AS messages
-              FROM events_per_minute
-              WHERE $__timeFilter(minute) AND direction = 'outbound' AND status IN ${FINAL_OUTBOUND}
-              GROUP BY account_sid, status
-            )
+        range: FAILURE_RATE_WINDOW,
+        sql: sql`
+            ${FIRST_SEEN_RANGE}
+            SELECT account_sid, ${FAILURE_RATE} AS failure_rate
+            FROM status_counts
+            WHERE ${IN_FIRST_SEEN_RANGE}
+              AND direction = 'outbound'
             GROUP BY account_sid
-            HAVING sum(messages) >= ${THRESHOLDS.failureRateMinimumMessages}`,
+            HAVING ${MESSAGES_WITH_OUTCOME} >= ${THRESHOLDS.failureRateMinimumMessages}`,
         comparison: 'gt',
         threshold: THRESHOLDS.failureRate,
         forDuration: '5m',
-        summary: `More than ${THRESHOLDS.failureRate * 100}% of messages failed or were undelivered in the last 10 minutes`,
-        description: 'Account {{ $labels.account_sid }}: {{ humanizePercentage $values.A.Value }} of the messages that reached a final status in the last 10 minutes failed or were undelivered.',
+        summary: `More than ${THRESHOLDS.failureRate * 100}% of the messages first seen 20 to 5 minutes ago failed or were undelivered`,
+        description: 'Account {{ $labels.account_sid }}: {{ humanizePercentage $values.A.Value }} of the messages first seen 20 to 5 minutes ago that reached an outcome (delivered or failed) failed or were undelivered.',
         dashboardUid: OVERVIEW_UID,
         panelTitle: 'Failure rate',
     },
     {
         uid: 'delivery-ledger-error-code-spike',
         title: 'Undelivered spike for one error code',
-        rangeSeconds: 86400,
+        // Failures as they arrive (events per minute of receipt), not by the minute their messages were
+        // first seen: a spike shows in the minutes it happens, even for messages sent hours before.
+        // The per-minute rollup costs what the 24 hours cost.
+        range: {from: 86400, to: 0},
         sql: `
             SELECT spikes.account_sid AS account_sid, toString(spikes.error_code) AS error_code,
               ifNull(descriptions.description, '') AS description, spikes.spike_ratio AS spike_ratio
@@ -118,7 +134,7 @@ const RULES: RuleDefinition[] = [
     {
         uid: 'delivery-ledger-no-callbacks',
         title: 'No status callbacks while messages are being sent',
-        rangeSeconds: (THRESHOLDS.silenceMinutes + 60) * 60,
+        range: {from: (THRESHOLDS.silenceMinutes + 60) * 60, to: 0},
         sql: `
             SELECT account_sid, sumIf(events, source = 'callback' AND minute >= $__toTime - INTERVAL ${THRESHOLDS.silenceMinutes} MINUTE) AS recent_callbacks
             FROM events_per_minute
@@ -137,13 +153,10 @@ const RULES: RuleDefinition[] = [
     {
         uid: 'delivery-ledger-stale-pending',
         title: 'Stale pending backlog',
-        rangeSeconds: 600,
-        sql: `
+        range: LAST_10_MINUTES,
+        sql: sql`
             SELECT account_sid, count() AS stale_messages
-            FROM message_status
-            WHERE direction = 'outbound'
-              AND status IN ${PENDING}
-              AND last_event_at < $__toTime - INTERVAL ${THRESHOLDS.stalePendingHours} HOUR
+            FROM ${stalePending(String(THRESHOLDS.stalePendingHours))}
             GROUP BY account_sid`,
         comparison: 'gt',
         threshold: THRESHOLDS.stalePendingMessages,
@@ -156,7 +169,7 @@ const RULES: RuleDefinition[] = [
     {
         uid: 'delivery-ledger-signature-failures',
         title: 'Signature failures spike',
-        rangeSeconds: 600,
+        range: LAST_10_MINUTES,
         sql: `
             SELECT sum(requests) AS forbidden_requests
             FROM forbidden_requests
@@ -174,8 +187,8 @@ const RULES: RuleDefinition[] = [
 function rule(definition: RuleDefinition): alerting.RuleBuilder {
     const query = new alerting.QueryBuilder('A')
         .datasourceUid(DATASOURCE_UID)
-        .relativeTimeRange({from: definition.rangeSeconds, to: 0})
-        .model(table(definition.sql));
+        .relativeTimeRange(definition.range)
+        .model(table(definition.sql).datasource(provisionedDatasource));
     const condition = new alerting.QueryBuilder('B')
         .datasourceUid(EXPRESSION_DATASOURCE.uid)
         .relativeTimeRange({from: 0, to: 0})

@@ -5,6 +5,7 @@ import {dirname, join} from 'node:path';
 import {fileURLToPath} from 'node:url';
 import {stringify} from 'yaml';
 import {alertRules, panelLinks} from './alerts.js';
+import {importable} from './importable.js';
 import {overviewDashboard} from './overview.js';
 import {pipelineDashboard} from './pipeline.js';
 import {alertProvisioning, dashboardProvisioning, datasourceProvisioning, numberPanels} from './provisioning.js';
@@ -35,7 +36,7 @@ const dashboards = [
     {file: 'pipeline-health.json', dashboard: numberPanels(pipelineDashboard().build())},
 ];
 for (const {file, dashboard} of dashboards) {
-    write(join('generated', file), JSON.stringify(dashboard, null, 2) + '\n');
+    write(join('generated', file), JSON.stringify(importable(dashboard), null, 2) + '\n');
 }
 writeYaml('provisioning/datasources/clickhouse.yaml', datasourceProvisioning());
 writeYaml('provisioning/dashboards/delivery-ledger.yaml', dashboardProvisioning());

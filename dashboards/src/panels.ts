@@ -7,6 +7,7 @@ import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as tablePanel from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import {datasource, table, timeSeries} from './datasource.js';
+import {StatusGroup} from './sql.js';
 
 export interface Position {
     x: number;
@@ -26,6 +27,15 @@ export function statPanel(title: string, description: string, unit: string, sql:
         .colorMode(common.BigValueColorMode.None)
         .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
         .gridPos(position);
+}
+
+/** Green below an alert rule's threshold, red from it: the stat and the rule agree on what is bad. */
+export function redFromThreshold(panel: stat.PanelBuilder, threshold: number): stat.PanelBuilder {
+    return panel
+        .colorMode(common.BigValueColorMode.Value)
+        .thresholds(new dashboard.ThresholdsConfigBuilder()
+            .mode(dashboard.ThresholdsMode.Absolute)
+            .steps([{value: null, color: 'green'}, {value: threshold, color: 'red'}]));
 }
 
 export function timeSeriesPanel(title: string, description: string, unit: string, sql: string, position: Position): timeseries.PanelBuilder {
@@ -56,6 +66,15 @@ export function tableOfRows(title: string, description: string, sql: string, pos
         .datasource(datasource)
         .withTarget(table(sql))
         .gridPos(position);
+}
+
+/** Shows the series or columns named after status groups in the groups' colours (a table colours the text). */
+export function coloursOf<Panel extends timeseries.PanelBuilder | tablePanel.PanelBuilder>(panel: Panel, groups: StatusGroup[]): Panel {
+    const cellOptions = panel instanceof tablePanel.PanelBuilder ? [{id: 'custom.cellOptions', value: {type: 'color-text'}}] : [];
+    for (const group of groups) {
+        panel.overrideByName(group.name, [{id: 'color', value: {mode: 'fixed', fixedColor: group.color}}, ...cellOptions]);
+    }
+    return panel;
 }
 
 export function row(title: string, y: number): dashboard.RowBuilder {

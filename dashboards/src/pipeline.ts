@@ -1,28 +1,27 @@
 // Pipeline health: is the ledger receiving, storing and reconciling what Twilio sends?
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import {row, stackedBarsPanel, statPanel, tableOfRows, timeSeriesPanel} from './panels.js';
-import {PENDING} from './sql.js';
-import {ACCOUNT, filterConditions, filterVariable} from './variables.js';
-
-export const PIPELINE_UID = 'delivery-ledger-pipeline';
+import {THRESHOLDS} from './alerts.js';
+import {redFromThreshold, row, stackedBarsPanel, statPanel, tableOfRows, timeSeriesPanel} from './panels.js';
+import {NO_RECEIPT_LOOKBACK_DAYS, sql, stalePending} from './sql.js';
+import {PIPELINE_UID} from './uids.js';
+import {ACCOUNT, datasourceVariable, filterConditions, filterVariable} from './variables.js';
 
 const STALE_HOURS = 'stale_hours';
 
 const ACCOUNT_FILTER = filterConditions([ACCOUNT]);
 
-/** Outbound messages still not final $stale_hours after their last event, at the end of the range. */
-const STALE_PENDING = `message_status
-WHERE direction = 'outbound'
-  AND status IN ${PENDING}
-  AND last_event_at < $__toTime - INTERVAL \${${STALE_HOURS}} HOUR
+/** The stale-pending alert's messages, stale after $stale_hours, of the selected accounts. */
+const STALE_PENDING = sql`${stalePending(`\${${STALE_HOURS}}`)}
   AND ${ACCOUNT_FILTER}`;
 
+/** Defaults to the alert rule's number of hours. */
 function staleHoursVariable(): dashboard.CustomVariableBuilder {
+    const hours = String(THRESHOLDS.stalePendingHours);
     return new dashboard.CustomVariableBuilder(STALE_HOURS)
         .label('Stale after (hours)')
         .description('A message not final this long after its last event counts as stale; Twilio advises fetching such messages after 12 hours.')
         .values('1,6,12,24,48')
-        .current({text: '12', value: '12'});
+        .current({text: hours, value: hours});
 }
 
 /** Counts per interval of one table, split by one column. */
@@ -43,7 +42,7 @@ export function pipelineDashboard(): dashboard.DashboardBuilder {
         .timezone('utc')
         .time({from: 'now-6h', to: 'now'})
         .refresh('1m')
-        .variables([filterVariable(ACCOUNT, []), staleHoursVariable()])
+        .variables([datasourceVariable(), filterVariable(ACCOUNT, []), staleHoursVariable()])
         .withRow(row('Intake', 0))
         .withPanel(statPanel('Events received', 'Events stored for webhooks received in the range, all sources.', 'short', `
             SELECT sum(events) AS events FROM events_per_minute WHERE $__timeFilter(minute) AND ${ACCOUNT_FILTER}`, {x: 0, y: 1, w: 6, h: 4}))
@@ -103,9 +102,10 @@ export function pipelineDashboard(): dashboard.DashboardBuilder {
             ORDER BY started_at DESC
             LIMIT 20`, {x: 0, y: 30, w: 24, h: 8}))
         .withRow(row('Backlog', 38))
-        .withPanel(statPanel('Stale pending messages', 'Outbound messages still not final $stale_hours hours after their last event, at the end of the range.', 'short', `
-            SELECT count() AS messages FROM ${STALE_PENDING}`, {x: 0, y: 39, w: 6, h: 8}))
-        .withPanel(tableOfRows('Stale pending by account and status', 'The stale messages by account and current status, with the oldest last event.', `
+        .withPanel(redFromThreshold(statPanel('Stale pending messages', `Outbound messages first seen within the reconciliation lookback (${NO_RECEIPT_LOOKBACK_DAYS} days) and still not final $stale_hours hours after their last event, at the end of the range; red from the stale-pending alert's threshold for one account.`, 'short', sql`
+            SELECT count() AS messages
+            FROM ${STALE_PENDING}`, {x: 0, y: 39, w: 6, h: 8}), THRESHOLDS.stalePendingMessages))
+        .withPanel(tableOfRows('Stale pending by account and status', 'The stale messages by account and current status, with the oldest last event.', sql`
             SELECT account_sid, status, count() AS messages, min(last_event_at) AS oldest_last_event
             FROM ${STALE_PENDING}
             GROUP BY account_sid, status

@@ -1,14 +1,14 @@
 // Template variables shared by the dashboards, and the SQL condition that applies them. Every
-// variable is multi-value with "All": the plugin quotes a multi-value selection as 'a','b', and its
-// $__conditionalAll(condition, $variable) turns into 1=1 when "All" is selected, so an unfiltered
-// dashboard adds no condition at all.
+// filter variable is multi-value with "All": the plugin quotes a multi-value selection as 'a','b',
+// and its $__conditionalAll(condition, $variable) turns into 1=1 when "All" is selected, so an
+// unfiltered dashboard adds no condition at all.
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
-import {datasource} from './datasource.js';
+import {DATASOURCE_INPUT, DATASOURCE_NAME, DATASOURCE_VARIABLE, PLUGIN_ID, datasource} from './datasource.js';
 
 export interface Filter {
     /** Template variable name. */
     variable: string;
-    /** Column of status_events, message_status and events_per_minute it filters. */
+    /** Column it filters, named alike in the events, the per-minute rollups and the read model. */
     column: string;
     label: string;
 }
@@ -18,9 +18,22 @@ export const MESSAGING_SERVICE: Filter = {variable: 'messaging_service', column:
 export const COUNTRY: Filter = {variable: 'country', column: 'country', label: 'Country'};
 export const CHANNEL: Filter = {variable: 'channel', column: 'channel', label: 'Channel'};
 
-/** `AND`-joined conditions for the given filters, to follow a WHERE clause. */
+/**
+ * The data source the panels read: by default the one Grafana's import was told to use (its value
+ * `${DS_CLICKHOUSE}` is replaced by that data source's UID), else the one named like the provisioned
+ * data source (Grafana selects an option by name when no option has the value), else the first
+ * ClickHouse data source.
+ */
+export function datasourceVariable(): dashboard.DatasourceVariableBuilder {
+    return new dashboard.DatasourceVariableBuilder(DATASOURCE_VARIABLE)
+        .label('Data source')
+        .type(PLUGIN_ID)
+        .current({text: DATASOURCE_NAME, value: `\${${DATASOURCE_INPUT}}`});
+}
+
+/** `AND`-joined conditions for the given filters, one a line (insert them with the `sql` tag to indent them). */
 export function filterConditions(filters: Filter[]): string {
-    return filters.map((filter) => `$__conditionalAll(${filter.column} IN (\${${filter.variable}}), $${filter.variable})`).join('\n  AND ');
+    return filters.map((filter) => `$__conditionalAll(${filter.column} IN (\${${filter.variable}}), $${filter.variable})`).join('\nAND ');
 }
 
 /**

@@ -1,11 +1,14 @@
 // A generated data set for the dashboards' last six hours and the alert rules' windows: three
 // accounts, four messaging services, five countries, three channels, every status and source,
 // error codes from Twilio's list, rejected and forbidden requests, reconciliation runs. Random but
-// seeded, so a failure reproduces. Three scenarios are planted for the alert rules:
-//  - ACCOUNT_FAILING: in the last 10 minutes 30% of final messages undelivered with error 30007,
-//    a code it never had before (failure rate and error code spike fire for it alone);
+// seeded, so a failure reproduces. Scenarios are planted for the alert rules and the no-receipt count:
+//  - ACCOUNT_FAILING: 150 messages first seen 9 to 6 minutes ago (inside the failure-rate alert's
+//    window of first-seen times), 30% of them undelivered with error 30007, a code it never had
+//    before, in the last 10 minutes (failure rate and error code spike fire for it alone);
 //  - ACCOUNT_SILENT: callbacks until 40 minutes ago, none since (no-callbacks fires for it alone);
-//  - ACCOUNT_HEALTHY: 130 messages still pending 13-20 hours after their last event (stale backlog);
+//  - ACCOUNT_HEALTHY: 130 messages still pending 13-20 hours after their last event (stale backlog),
+//    12 still sent 8-9 days ago, past the reconciliation lookback: no receipt, not stale; and 12
+//    still sent within 6 hours of the start of the UTC day 7 days ago, where no receipt begins;
 //  - 60 signature failures in the last 10 minutes.
 import {DATABASE} from './schema.js';
 import {TestingClickHouseEngine} from './engine.js';
@@ -19,6 +22,7 @@ export const COUNTRIES = ['US', 'GB', 'DE', 'BR', 'IN'];
 export const CHANNELS = ['sms', 'whatsapp', 'mms'];
 export const SPIKE_ERROR_CODE = 30007;
 export const STALE_MESSAGES = 130;
+export const NO_RECEIPT_MESSAGES = 12;
 export const FORBIDDEN_REQUESTS = 60;
 
 const SENDERS = ['+14155550100', '+14155550101', '+442071838750', '+4930123456', 'Ledger'];
@@ -26,6 +30,7 @@ const USUAL_ERROR_CODES = [30003, 30005, 30006, 30008, 21610];
 const RANK: Record<string, number> = {queued: 2, sent: 4, delivered: 5, undelivered: 5, failed: 5, read: 6};
 const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 
 /** Mulberry32: a small seeded generator, so the data set is the same on every run. */
 function random(seed: number): () => number {
@@ -107,9 +112,9 @@ export function generate(now: Date): DataSet {
             message(account, end - 24 * HOUR + next() * (24 * HOUR - 12 * MINUTE), outcome, errorCode, next() < 0.05 ? 'reconcile' : 'callback');
         }
     }
-    // The last 10 minutes: 150 final messages each; the failing account's carry error 30007.
+    // First seen 9 to 6 minutes ago, final within two minutes: 150 messages each; the failing account's carry error 30007.
     for (let index = 0; index < 150; index++) {
-        const queuedAt = end - 9 * MINUTE + next() * 6 * MINUTE;
+        const queuedAt = end - 9 * MINUTE + next() * 3 * MINUTE;
         message(ACCOUNT_HEALTHY, queuedAt, next() < 0.02 ? 'undelivered' : 'delivered', 30003);
         message(ACCOUNT_FAILING, queuedAt, index % 10 < 3 ? 'undelivered' : 'delivered', index % 10 < 3 ? SPIKE_ERROR_CODE : null);
     }
@@ -120,6 +125,12 @@ export function generate(now: Date): DataSet {
     // Stale: sent 13-20 hours ago, no word since.
     for (let index = 0; index < STALE_MESSAGES; index++) {
         message(ACCOUNT_HEALTHY, end - 20 * HOUR + next() * 7 * HOUR, 'sent', null);
+    }
+    // No receipt: sent 8-9 days ago, no word since; and either side of the day no receipt begins with.
+    const noReceiptBefore = Math.floor((end - 7 * DAY) / DAY) * DAY;
+    for (let index = 0; index < NO_RECEIPT_MESSAGES; index++) {
+        message(ACCOUNT_HEALTHY, end - 9 * DAY + next() * DAY, 'sent', null);
+        message(ACCOUNT_HEALTHY, noReceiptBefore - 6 * HOUR + next() * 12 * HOUR, 'sent', null);
     }
     // Registrations (the application telling the ledger what it sent) for the healthy account.
     for (let index = 0; index < 20; index++) {

@@ -39,10 +39,10 @@ export class TestingClickHouseEngine {
         return engine;
     }
 
-    /** Runs one statement; a SELECT's rows come back as JSON with the column types. */
-    async query(sql: string, database = 'default'): Promise<QueryResult> {
+    /** Runs one statement, with ClickHouse settings for it alone; a SELECT's rows come back as JSON with the column types. */
+    async query(sql: string, database = 'default', settings: Record<string, string> = {}): Promise<QueryResult> {
         const isSelect = /^\s*(SELECT|WITH)\b/i.test(sql);
-        const parameters = new URLSearchParams({database, output_format_json_quote_64bit_integers: '0'});
+        const parameters = new URLSearchParams({...settings, database, output_format_json_quote_64bit_integers: '0'});
         const response = await fetch(`${this.url}/?${parameters}`, {method: 'POST', body: isSelect ? `${sql}\nFORMAT JSON` : sql});
         const body = await response.text();
         if (!response.ok) {

@@ -1,6 +1,8 @@
-// The provisioning files parse, and everything in them points at something that exists: the data
-// source's UID in every panel, variable and alert query, the dashboards and panels the alert rules
-// link to, the folder docker-compose.yml mounts the dashboards into.
+// The provisioning files parse, and everything in them points at something that exists: the
+// dashboards' data source variable in every panel and query variable, defaulting to the provisioned
+// data source and to the one picked on import; the data source's UID in every alert query; the
+// dashboards and panels the alert rules link to, whose stats turn red at the rules' thresholds; the
+// folder docker-compose.yml mounts the dashboards into.
 import assert from 'node:assert/strict';
 import {readFileSync, readdirSync} from 'node:fs';
 import {join} from 'node:path';
@@ -29,19 +31,43 @@ describe('provisioning', () => {
         assert.equal(datasource.secureJsonData.password, '${CLICKHOUSE_PASSWORD}');
     });
 
-    it('points every panel and variable of every dashboard at that data source', () => {
+    it('points every panel and query variable of every dashboard at a data source variable, and nothing at a fixed UID', () => {
         assert.equal(dashboards.length, 2);
         for (const dashboard of dashboards) {
+            const variables = dashboard.templating.list;
+            const variable = variables.find((candidate: {type: string}) => candidate.type === 'datasource');
+            assert.ok(variable, `${dashboard.title}: a data source variable`);
+            assert.equal(variable.query, datasource.type);
+            assert.equal(variables.indexOf(variable), 0, `${dashboard.title}: the data source variable comes before the query variables that read it`);
             const queried = [
                 ...dashboard.panels.filter((panel: {type: string}) => panel.type !== 'row'),
                 ...dashboard.panels.flatMap((panel: {targets?: object[]}) => panel.targets ?? []),
-                ...dashboard.templating.list.filter((variable: {type: string}) => variable.type === 'query'),
+                ...variables.filter((candidate: {type: string}) => candidate.type === 'query'),
             ];
             for (const entry of queried) {
-                assert.deepEqual(entry.datasource, {type: datasource.type, uid: datasource.uid}, `${dashboard.title}: ${entry.title ?? entry.name ?? entry.refId}`);
+                assert.deepEqual(entry.datasource, {type: datasource.type, uid: `\${${variable.name}}`}, `${dashboard.title}: ${entry.title ?? entry.name ?? entry.refId}`);
             }
+            assert.ok(!JSON.stringify(dashboard).includes(`"uid":"${datasource.uid}"`), `${dashboard.title}: no reference to the provisioned data source's UID`);
             const ids = dashboard.panels.map((panel: {id: number}) => panel.id);
             assert.equal(new Set(ids).size, ids.length, `${dashboard.title}: panel ids are unique`);
+        }
+    });
+
+    it('defaults the data source variable to the data source picked on import, else to the provisioned one', () => {
+        for (const dashboard of dashboards) {
+            const variable = dashboard.templating.list.find((candidate: {type: string}) => candidate.type === 'datasource');
+            const inputs = dashboard.__inputs.filter((input: {type: string; pluginId: string}) => input.type === 'datasource' && input.pluginId === datasource.type);
+            assert.equal(inputs.length, 1, `${dashboard.title}: one data source input`);
+            // Grafana's import replaces ${NAME} of an input with the UID picked; a provisioned dashboard keeps
+            // it, matches no UID, and Grafana selects the option of the current text instead.
+            assert.equal(variable.current.value, `\${${inputs[0].name}}`, dashboard.title);
+            assert.equal(variable.current.text, datasource.name, dashboard.title);
+            const required = (type: string, id: string) => dashboard.__requires.some((entry: {type: string; id: string}) => entry.type === type && entry.id === id);
+            assert.ok(required('datasource', datasource.type), `${dashboard.title}: requires the plugin`);
+            assert.ok(required('grafana', 'grafana'), `${dashboard.title}: requires a Grafana version`);
+            for (const panel of dashboard.panels.filter((candidate: {type: string}) => candidate.type !== 'row')) {
+                assert.ok(required('panel', panel.type), `${dashboard.title}: requires panel type ${panel.type}`);
+            }
         }
     });
 
@@ -76,5 +102,21 @@ describe('provisioning', () => {
             assert.ok(['OK', 'Error', 'Alerting'].includes(rule.execErrState));
         }
         assert.equal(new Set(rules.map((rule: {uid: string}) => rule.uid)).size, rules.length, 'rule uids are unique');
+    });
+
+    it('turns a stat linked to an alert rule red at the rule\'s threshold', () => {
+        const rules = alerting.groups.flatMap((group: {rules: object[]}) => group.rules);
+        const linkedStats = rules.flatMap((rule: {condition: string; data: {refId: string; model: {conditions?: {evaluator: {params: number[]}}[]}}[]; annotations: Record<string, string>}) => {
+            const dashboard = dashboards.find((candidate) => candidate.uid === rule.annotations.__dashboardUid__);
+            const panel = dashboard.panels.find((candidate: {id: number}) => String(candidate.id) === rule.annotations.__panelId__);
+            const threshold = rule.data.find((entry) => entry.refId === rule.condition)!.model.conditions![0].evaluator.params[0];
+            return panel.type === 'stat' ? [{panel, threshold}] : [];
+        });
+        assert.ok(linkedStats.length >= 2, 'the failure-rate and stale-pending rules link to stats');
+        for (const {panel, threshold} of linkedStats) {
+            const steps = panel.fieldConfig.defaults.thresholds.steps;
+            assert.deepEqual(steps.at(-1), {value: threshold, color: 'red'}, panel.title);
+            assert.equal(panel.options.colorMode, 'value', panel.title);
+        }
     });
 });

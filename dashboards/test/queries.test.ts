@@ -1,15 +1,21 @@
 // Every query in the generated dashboards and alert rules, expanded as the plugin expands it, runs
-// against the local ClickHouse engine on the generated data set and returns what its panel or rule
-// needs; the alert rules fire for exactly the planted scenarios.
+// against the local ClickHouse engine on the generated data set, with the read model built from it
+// as the service builds it, and returns what its panel or rule needs; the key panels show exactly
+// what message_status gives with the definitions of the API (expected.ts), and the alert rules fire
+// for exactly the planted scenarios.
 import assert from 'node:assert/strict';
 import {readFileSync} from 'node:fs';
 import {join} from 'node:path';
 import {after, before, describe, it} from 'node:test';
 import {parse} from 'yaml';
-import {ACCOUNT_FAILING, ACCOUNT_HEALTHY, ACCOUNT_SILENT, COUNTRIES, SPIKE_ERROR_CODE, generate, load} from './dataset.js';
+import {ACCOUNT_FAILING, ACCOUNT_HEALTHY, ACCOUNT_SILENT, COUNTRIES, NO_RECEIPT_MESSAGES, SPIKE_ERROR_CODE, generate, load} from './dataset.js';
 import {Column, QueryResult, TestingClickHouseEngine} from './engine.js';
+import {
+    GROUPS, Message, count, firstSeenIn, groupBy, intervalOf, isStalePending, medianLatency, rates, readMessages, selected, seriesFirstSeenIn,
+} from './expected.js';
 import {TimeRange, VariableValue, dashboardSql, expandBackendMacros} from './macros.js';
 import {dashboardsRoot} from './paths.js';
+import {buildReadModel} from './readmodel.js';
 import {DATABASE, applySchema} from './schema.js';
 
 interface Target {
@@ -24,6 +30,7 @@ interface Panel {
     title: string;
     interval?: string;
     targets?: Target[];
+    fieldConfig?: {overrides: {matcher: {id: string; options: string}; properties: {id: string; value: unknown}[]}[]};
 }
 
 interface Variable {
@@ -69,6 +76,36 @@ const SELECTIONS: {name: string; variables: Record<string, VariableValue>; expec
     {name: 'one account, two countries, one channel', variables: {account: [ACCOUNT_FAILING], messaging_service: ['$__all'], country: COUNTRIES.slice(0, 2), channel: ['sms'], stale_hours: '6'}, expectRows: false},
 ];
 
+/**
+ * Ranges over which the key panels are recomputed, each with an interval that has the time series
+ * read another granularity; all but the longest start among messages (the last 24 hours, 8-9 days
+ * ago), so that the minutes, hours and day at their start count.
+ */
+const CHECKED_RANGES = [
+    {name: 'the last 6 hours', hours: 6, intervalSeconds: 60},
+    {name: 'the last 20 hours', hours: 20, intervalSeconds: 3600},
+    {name: 'the last 8.5 days', hours: 204, intervalSeconds: 86400},
+    {name: 'the last 10 days', hours: 240, intervalSeconds: 3600},
+];
+/**
+ * The key panels run as on a server whose time zone is half an hour off UTC, where the plugin's
+ * $__fromTime and $__toTime are DateTimes: the read model's hours and days are UTC, and a bound taken
+ * in the server's zone would cut one in half.
+ */
+const SERVER_TIME_ZONE = {session_timezone: 'Asia/Kolkata'};
+
+const BREAKDOWNS: {title: string; label: string; column: keyof Message}[] = [
+    {title: 'By destination country', label: 'Country', column: 'country'},
+    {title: 'By messaging service', label: 'Messaging service', column: 'messaging_service_sid'},
+    {title: 'By sender number', label: 'Sender', column: 'from_address'},
+];
+const BREAKDOWN_COLUMNS = ['Messages', 'Delivered', 'Failed', 'Pending', 'No receipt', 'Delivery rate'];
+
+const LATENCIES: {title: string; start: 'queued_at' | 'sent_at'; end: 'sent_at' | 'delivered_at'}[] = [
+    {title: 'Delivery latency (sent → delivered)', start: 'sent_at', end: 'delivered_at'},
+    {title: 'Queue latency (queued → sent)', start: 'queued_at', end: 'sent_at'},
+];
+
 /** The expected firing series of each rule: the values of its label columns, joined by '/'. */
 const EXPECTED_FIRING: Record<string, string[]> = {
     'delivery-ledger-failure-rate': [ACCOUNT_FAILING],
@@ -77,6 +114,10 @@ const EXPECTED_FIRING: Record<string, string[]> = {
     'delivery-ledger-stale-pending': [ACCOUNT_HEALTHY],
     'delivery-ledger-signature-failures': [''],
 };
+
+function pick<Value>(row: Record<string, Value>, columns: readonly string[]): Record<string, Value> {
+    return Object.fromEntries(columns.map((column) => [column, row[column]]));
+}
 
 /** The plugin's converters (pkg/converters/converters.go) see through these wrappers to the inner type. */
 function baseType(column: Column): string {
@@ -125,6 +166,10 @@ function assertShape(panel: Panel, target: Target, result: QueryResult, expectRo
     if (expectRows) {
         assert.ok(result.data.length >= 1, `${where}: no rows on the data set`);
     }
+    for (const override of panel.fieldConfig?.overrides ?? []) {
+        assert.equal(override.matcher.id, 'byName', `${where}: overrides match fields by name`);
+        assert.ok(result.meta.some((column) => column.name === override.matcher.options), `${where}: override of '${override.matcher.options}', which the query does not return`);
+    }
 }
 
 describe('generated dashboards and alert rules against the local ClickHouse engine', () => {
@@ -135,6 +180,7 @@ describe('generated dashboards and alert rules against the local ClickHouse engi
         engine = await TestingClickHouseEngine.start();
         await applySchema(engine);
         await load(engine, generate(now));
+        await buildReadModel(engine);
     });
 
     after(async () => {
@@ -173,22 +219,94 @@ describe('generated dashboards and alert rules against the local ClickHouse engi
         });
     }
 
-    it('narrows panels by the selected values', async () => {
-        const messages = dashboards[0].panels.find((panel) => panel.title === 'Messages');
-        assert.ok(messages?.targets);
-        const count = async (variables: Record<string, VariableValue>) => {
-            const result = await engine.query(dashboardSql(messages.targets![0].rawSql, variables, options, dashboardRange, DEFAULT_INTERVAL_SECONDS), DATABASE);
-            return Number(result.data[0].value);
-        };
-        const all = await count(SELECTIONS[0].variables);
-        const narrowed = await count(SELECTIONS[1].variables);
-        const expected = await engine.query(`
-            SELECT count() AS value FROM message_status
-            WHERE first_event_at BETWEEN toDateTime(${dashboardRange.from.getTime() / 1000}) AND toDateTime(${now.getTime() / 1000})
-              AND direction = 'outbound'
-              AND account_sid = '${ACCOUNT_FAILING}' AND country IN ('US', 'GB') AND channel = 'sms'`, DATABASE);
-        assert.ok(all > narrowed && narrowed > 0, `all ${all}, narrowed ${narrowed}`);
-        assert.equal(narrowed, Number(expected.data[0].value));
+    describe('key panels equal the recomputation from message_status', () => {
+        let messages: Message[];
+
+        before(async () => {
+            messages = await readMessages(engine);
+        });
+
+        for (const checked of CHECKED_RANGES) {
+            for (const selection of SELECTIONS) {
+                describe(`over ${checked.name}, with variables ${selection.name}`, () => {
+                    const range = {from: new Date(now.getTime() - checked.hours * 3600_000), to: now};
+                    /** The rows of the panel of that title and type (two panels may share a title). */
+                    const rows = async (title: string, type: string) => {
+                        const panel = dashboards.flatMap((dashboard) => dashboard.panels).find((candidate) => candidate.title === title && candidate.type === type);
+                        assert.ok(panel?.targets, `no ${type} panel '${title}'`);
+                        const sql = dashboardSql(panel.targets[0].rawSql, selection.variables, options, range, checked.intervalSeconds);
+                        return (await engine.query(sql, DATABASE, SERVER_TIME_ZONE)).data;
+                    };
+                    const stat = async (title: string) => Object.values((await rows(title, 'stat'))[0])[0];
+                    const outbound = () => messages.filter(selected(selection.variables, ['account', 'messaging_service', 'country', 'channel']));
+                    const inRange = () => outbound().filter(firstSeenIn(range));
+                    /** The time series' intervals, ascending, with their messages. */
+                    const intervals = () => [...groupBy(outbound().filter(seriesFirstSeenIn(range, checked.intervalSeconds)), (message) => intervalOf(message, checked.intervalSeconds))]
+                        .sort(([left], [right]) => left - right);
+                    const series = async (title: string, columns: readonly string[]) =>
+                        (await rows(title, 'timeseries')).map((row) => ({time: Date.parse(`${row.time}Z`), ...pick(row, columns)}));
+
+                    it('stats', async () => {
+                        const counts = count(inRange(), now);
+                        assert.ok(counts.Messages > 0, 'the check needs messages in the range');
+                        assert.equal(await stat('Messages'), counts.Messages);
+                        assert.equal(await stat('Delivery rate'), rates(counts).delivery);
+                        assert.equal(await stat('Failure rate'), rates(counts).failure);
+                        assert.equal(await stat('Pending'), counts.Pending);
+                        assert.equal(await stat('No receipt'), counts['No receipt']);
+                        if (checked.hours > 9 * 24 && selection.name === 'all') {
+                            assert.ok(counts['No receipt'] >= NO_RECEIPT_MESSAGES, `no receipt: ${counts['No receipt']}`);
+                        }
+                    });
+
+                    it('breakdowns by country, messaging service and sender', async () => {
+                        for (const {title, label, column} of BREAKDOWNS) {
+                            const actual = new Map((await rows(title, 'table')).map((row) => [row[label], pick(row, BREAKDOWN_COLUMNS)]));
+                            const expected = new Map([...groupBy(inRange(), (message) => message[column])].map(([key, keyMessages]) => {
+                                const counts = count(keyMessages, now);
+                                return [key, {...pick(counts, BREAKDOWN_COLUMNS), 'Delivery rate': rates(counts).delivery}];
+                            }));
+                            assert.deepEqual(actual, expected, title);
+                        }
+                    });
+
+                    it('top error codes', async () => {
+                        const codes = await rows('Top error codes', 'table');
+                        assert.ok(codes.every((row) => row.Description !== ''), `every code has Twilio's description: ${JSON.stringify(codes)}`);
+                        const withCode = inRange().filter((message) => message.error_code !== null && message.error_code !== 0);
+                        assert.deepEqual(
+                            new Map(codes.map((row) => [row['Error code'], pick(row, ['Messages', 'Undelivered', 'Failed'])])),
+                            new Map([...groupBy(withCode, (message) => message.error_code)].map(([code, codeMessages]) => [code, {
+                                Messages: codeMessages.length,
+                                Undelivered: codeMessages.filter((message) => message.status === 'undelivered').length,
+                                Failed: codeMessages.filter((message) => message.status === 'failed').length,
+                            }])));
+                    });
+
+                    it('messages by status and failure rate per interval', async () => {
+                        assert.deepEqual(await series('Messages by status', GROUPS),
+                            intervals().map(([time, intervalMessages]) => ({time, ...pick(count(intervalMessages, now), GROUPS)})));
+                        assert.deepEqual(await series('Failure rate', ['failure_rate']),
+                            intervals().map(([time, intervalMessages]) => ({time, failure_rate: rates(count(intervalMessages, now)).failure})));
+                    });
+
+                    it('median latencies per interval', async () => {
+                        for (const {title, start, end} of LATENCIES) {
+                            const medians = intervals()
+                                .map(([time, intervalMessages]) => ({time, median: medianLatency(intervalMessages, start, end)}))
+                                .filter((interval) => interval.median !== null);
+                            assert.deepEqual(await series(title, ['p50']), medians.map(({time, median}) => ({time, p50: median! / 1000})), title);
+                        }
+                    });
+
+                    it('stale pending messages', async () => {
+                        const staleHours = Number(selection.variables.stale_hours);
+                        const stale = messages.filter(selected(selection.variables, ['account'])).filter((message) => isStalePending(message, now, staleHours));
+                        assert.equal(await stat('Stale pending messages'), stale.length);
+                    });
+                });
+            }
+        }
     });
 
     describe('alert rules', () => {

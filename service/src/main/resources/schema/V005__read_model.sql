@@ -3,13 +3,14 @@
 -- costs. It derives from status_events alone, and is rebuilt from it by the rebuild-read-model command.
 --
 --   status_events ─(view)─▶ status_event_log ─(ReadModelApplier, one time slice at a time)─▶ read_model_changes
---   read_model_changes ─(views)─▶ read_model_state      the state last counted, per message (the applier's memory)
---                                ├▶ status_counts        messages by first-seen minute/hour/day, dimensions, status
---                                ├▶ latency_histograms   the same keys, messages by latency bucket
---                                └▶ messages_by_minute   per-message rows ordered by first-seen minute
+--   read_model_changes ─(views)─▶ read_model_state   the state last counted, per message (the applier's memory)
+--                      └▶ read_model_deltas ─(views)─▶ status_counts        messages by first-seen minute/hour/day, dimensions, status
+--                                                     ├▶ sender_counts, tag_counts   the same by sender, by StatusCallback tag
+--                                                     ├▶ latency_histograms   the same keys, messages by latency bucket
+--                                                     └▶ messages_by_minute   per-message rows ordered by first-seen minute
 --
 -- A change row carries a message's new state and the state counted before it (previous_version 0: none);
--- the views turn it into +1 for the new state and -1 for the previous one. Every insert into
+-- read_model_deltas turns it into +1 for the new state and -1 for the previous one. Every insert into
 -- read_model_changes carries a deduplication token naming its time slice, so a retried or concurrent
 -- application of the same slice is stored once, in every table (see ReadModelApplier).
 
@@ -142,6 +143,66 @@ SELECT
     status, status_rank, status_time, error_code, first_event_at, last_event_at, queued_at, sent_at, delivered_at
 FROM read_model_changes;
 
+-- Each change as signed rows: +1 for the new state and -1 for the previous one (none for a new
+-- message), which the views below count. Stores nothing itself.
+CREATE TABLE IF NOT EXISTS read_model_deltas
+(
+    sign Int8,
+    message_sid String,
+    version UInt64,
+    account_sid String,
+    messaging_service_sid String,
+    direction String,
+    country String,
+    channel String,
+    from_address String,
+    to_address String,
+    number_type String,
+    tags Map(String, String),
+    status String,
+    status_rank UInt8,
+    status_time DateTime64(3, 'UTC'),
+    error_code Nullable(UInt32),
+    first_event_at DateTime64(3, 'UTC'),
+    last_event_at DateTime64(3, 'UTC'),
+    queued_at Nullable(DateTime64(3, 'UTC')),
+    sent_at Nullable(DateTime64(3, 'UTC')),
+    delivered_at Nullable(DateTime64(3, 'UTC'))
+)
+ENGINE = Null;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS read_model_deltas_mv TO read_model_deltas AS
+SELECT
+    side.sign AS sign,
+    change.message_sid AS message_sid,
+    side.version AS version,
+    side.account_sid AS account_sid,
+    side.messaging_service_sid AS messaging_service_sid,
+    side.direction AS direction,
+    side.country AS country,
+    side.channel AS channel,
+    side.from_address AS from_address,
+    side.to_address AS to_address,
+    side.number_type AS number_type,
+    side.tags AS tags,
+    side.status AS status,
+    side.status_rank AS status_rank,
+    side.status_time AS status_time,
+    side.error_code AS error_code,
+    side.first_event_at AS first_event_at,
+    side.last_event_at AS last_event_at,
+    side.queued_at AS queued_at,
+    side.sent_at AS sent_at,
+    side.delivered_at AS delivered_at
+FROM read_model_changes AS change
+ARRAY JOIN
+    arrayFilter(side -> side.sign != 0, [
+        CAST((1, change.version, change.account_sid, change.messaging_service_sid, change.direction, change.country, change.channel, change.from_address, change.to_address, change.number_type, change.tags, change.status, change.status_rank, change.status_time, change.error_code, change.first_event_at, change.last_event_at, change.queued_at, change.sent_at, change.delivered_at),
+            'Tuple(sign Int8, version UInt64, account_sid String, messaging_service_sid String, direction String, country String, channel String, from_address String, to_address String, number_type String, tags Map(String, String), status String, status_rank UInt8, status_time DateTime64(3, \'UTC\'), error_code Nullable(UInt32), first_event_at DateTime64(3, \'UTC\'), last_event_at DateTime64(3, \'UTC\'), queued_at Nullable(DateTime64(3, \'UTC\')), sent_at Nullable(DateTime64(3, \'UTC\')), delivered_at Nullable(DateTime64(3, \'UTC\')))'),
+        CAST((-(change.previous_version > 0), change.previous_version, change.previous_account_sid, change.previous_messaging_service_sid, change.previous_direction, change.previous_country, change.previous_channel, change.previous_from_address, change.previous_to_address, change.previous_number_type, change.previous_tags, change.previous_status, change.previous_status_rank, change.previous_status_time, change.previous_error_code, change.previous_first_event_at, change.previous_last_event_at, change.previous_queued_at, change.previous_sent_at, change.previous_delivered_at),
+            'Tuple(sign Int8, version UInt64, account_sid String, messaging_service_sid String, direction String, country String, channel String, from_address String, to_address String, number_type String, tags Map(String, String), status String, status_rank UInt8, status_time DateTime64(3, \'UTC\'), error_code Nullable(UInt32), first_event_at DateTime64(3, \'UTC\'), last_event_at DateTime64(3, \'UTC\'), queued_at Nullable(DateTime64(3, \'UTC\')), sent_at Nullable(DateTime64(3, \'UTC\')), delivered_at Nullable(DateTime64(3, \'UTC\')))')
+    ]) AS side;
+
 -- Messages by current status. granularity: the length of the first-seen interval a row counts
 -- (minute, hour, day), so that long ranges read hours and days and only their edges read minutes.
 -- error_code 0: none. Rows are deltas: read sum(messages).
@@ -166,23 +227,79 @@ SETTINGS non_replicated_deduplication_window = 10000;
 CREATE MATERIALIZED VIEW IF NOT EXISTS status_counts_mv TO status_counts AS
 SELECT
     granularity,
-    multiIf(granularity = 'minute', toStartOfMinute(state.first_event_at), granularity = 'hour', toStartOfHour(state.first_event_at), toStartOfDay(state.first_event_at)) AS time,
-    state.account_sid AS account_sid,
-    state.messaging_service_sid AS messaging_service_sid,
-    state.direction AS direction,
-    state.country AS country,
-    state.channel AS channel,
-    state.status AS status,
-    ifNull(state.error_code, 0) AS error_code,
-    state.sign AS messages
-FROM read_model_changes AS change
-ARRAY JOIN
-    arrayFilter(side -> side.sign != 0, [
-        CAST((1, change.first_event_at, change.account_sid, change.messaging_service_sid, change.direction, change.country, change.channel, change.status, change.error_code),
-            'Tuple(sign Int64, first_event_at DateTime64(3, \'UTC\'), account_sid String, messaging_service_sid String, direction String, country String, channel String, status String, error_code Nullable(UInt32))'),
-        CAST((-(change.previous_version > 0), change.previous_first_event_at, change.previous_account_sid, change.previous_messaging_service_sid, change.previous_direction, change.previous_country, change.previous_channel, change.previous_status, change.previous_error_code),
-            'Tuple(sign Int64, first_event_at DateTime64(3, \'UTC\'), account_sid String, messaging_service_sid String, direction String, country String, channel String, status String, error_code Nullable(UInt32))')
-    ]) AS state
+    multiIf(granularity = 'minute', toStartOfMinute(delta.first_event_at), granularity = 'hour', toStartOfHour(delta.first_event_at), toStartOfDay(delta.first_event_at)) AS time,
+    delta.account_sid AS account_sid,
+    delta.messaging_service_sid AS messaging_service_sid,
+    delta.direction AS direction,
+    delta.country AS country,
+    delta.channel AS channel,
+    delta.status AS status,
+    ifNull(delta.error_code, 0) AS error_code,
+    delta.sign AS messages
+FROM read_model_deltas AS delta
+ARRAY JOIN CAST(['minute', 'hour', 'day'], 'Array(Enum8(\'minute\' = 1, \'hour\' = 2, \'day\' = 3))') AS granularity;
+
+-- Messages by from_address (the account's number for outbound messages) and current status, for
+-- breakdowns by sender.
+CREATE TABLE IF NOT EXISTS sender_counts
+(
+    granularity Enum8('minute' = 1, 'hour' = 2, 'day' = 3),
+    time DateTime('UTC'),
+    account_sid LowCardinality(String),
+    messaging_service_sid LowCardinality(String),
+    direction LowCardinality(String),
+    from_address String,
+    status LowCardinality(String),
+    messages Int64
+)
+ENGINE = SummingMergeTree
+PARTITION BY toYYYYMM(time)
+ORDER BY (granularity, time, account_sid, direction, from_address, status, messaging_service_sid)
+SETTINGS non_replicated_deduplication_window = 10000;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS sender_counts_mv TO sender_counts AS
+SELECT
+    granularity,
+    multiIf(granularity = 'minute', toStartOfMinute(delta.first_event_at), granularity = 'hour', toStartOfHour(delta.first_event_at), toStartOfDay(delta.first_event_at)) AS time,
+    delta.account_sid AS account_sid,
+    delta.messaging_service_sid AS messaging_service_sid,
+    delta.direction AS direction,
+    delta.from_address AS from_address,
+    delta.status AS status,
+    delta.sign AS messages
+FROM read_model_deltas AS delta
+ARRAY JOIN CAST(['minute', 'hour', 'day'], 'Array(Enum8(\'minute\' = 1, \'hour\' = 2, \'day\' = 3))') AS granularity;
+
+-- Messages by one StatusCallback tag (key and value) and current status: a message with three tags
+-- counts once under each. For breakdowns by a tag and totals filtered by one tag.
+CREATE TABLE IF NOT EXISTS tag_counts
+(
+    granularity Enum8('minute' = 1, 'hour' = 2, 'day' = 3),
+    time DateTime('UTC'),
+    account_sid LowCardinality(String),
+    direction LowCardinality(String),
+    tag_key LowCardinality(String),
+    tag_value String,
+    status LowCardinality(String),
+    messages Int64
+)
+ENGINE = SummingMergeTree
+PARTITION BY toYYYYMM(time)
+ORDER BY (granularity, time, tag_key, account_sid, direction, tag_value, status)
+SETTINGS non_replicated_deduplication_window = 10000;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS tag_counts_mv TO tag_counts AS
+SELECT
+    granularity,
+    multiIf(granularity = 'minute', toStartOfMinute(delta.first_event_at), granularity = 'hour', toStartOfHour(delta.first_event_at), toStartOfDay(delta.first_event_at)) AS time,
+    delta.account_sid AS account_sid,
+    delta.direction AS direction,
+    tag_key,
+    tag_value,
+    delta.status AS status,
+    delta.sign AS messages
+FROM read_model_deltas AS delta
+ARRAY JOIN mapKeys(delta.tags) AS tag_key, mapValues(delta.tags) AS tag_value
 ARRAY JOIN CAST(['minute', 'hour', 'day'], 'Array(Enum8(\'minute\' = 1, \'hour\' = 2, \'day\' = 3))') AS granularity;
 
 -- Latencies of the messages by the same first-seen keys: queued -> sent and sent -> delivered (the
@@ -209,39 +326,20 @@ SETTINGS non_replicated_deduplication_window = 10000;
 CREATE MATERIALIZED VIEW IF NOT EXISTS latency_histograms_mv TO latency_histograms AS
 SELECT
     granularity,
-    multiIf(granularity = 'minute', toStartOfMinute(first_event_at), granularity = 'hour', toStartOfHour(first_event_at), toStartOfDay(first_event_at)) AS time,
-    measured.1 AS latency,
-    account_sid,
-    messaging_service_sid,
-    direction,
-    country,
-    channel,
-    intDiv(assumeNotNull(measured.2), intExp10(greatest(length(toString(assumeNotNull(measured.2))) - 2, 0))) * intExp10(greatest(length(toString(assumeNotNull(measured.2))) - 2, 0)) AS bucket,
-    sign AS messages
-FROM
-(
-    SELECT
-        state.sign AS sign,
-        state.first_event_at AS first_event_at,
-        state.account_sid AS account_sid,
-        state.messaging_service_sid AS messaging_service_sid,
-        state.direction AS direction,
-        state.country AS country,
-        state.channel AS channel,
-        arrayFilter(point -> point.2 IS NOT NULL, [
-            CAST(('queued_to_sent', if(state.queued_at IS NULL OR state.sent_at IS NULL, NULL, greatest(0, toUnixTimestamp64Milli(assumeNotNull(state.sent_at)) - toUnixTimestamp64Milli(assumeNotNull(state.queued_at))))), 'Tuple(Enum8(\'queued_to_sent\' = 1, \'sent_to_delivered\' = 2), Nullable(UInt64))'),
-            CAST(('sent_to_delivered', if(state.sent_at IS NULL OR state.delivered_at IS NULL, NULL, greatest(0, toUnixTimestamp64Milli(assumeNotNull(state.delivered_at)) - toUnixTimestamp64Milli(assumeNotNull(state.sent_at))))), 'Tuple(Enum8(\'queued_to_sent\' = 1, \'sent_to_delivered\' = 2), Nullable(UInt64))')
-        ]) AS points
-    FROM read_model_changes AS change
-    ARRAY JOIN
-        arrayFilter(side -> side.sign != 0, [
-            CAST((1, change.first_event_at, change.account_sid, change.messaging_service_sid, change.direction, change.country, change.channel, change.queued_at, change.sent_at, change.delivered_at),
-                'Tuple(sign Int64, first_event_at DateTime64(3, \'UTC\'), account_sid String, messaging_service_sid String, direction String, country String, channel String, queued_at Nullable(DateTime64(3, \'UTC\')), sent_at Nullable(DateTime64(3, \'UTC\')), delivered_at Nullable(DateTime64(3, \'UTC\')))'),
-            CAST((-(change.previous_version > 0), change.previous_first_event_at, change.previous_account_sid, change.previous_messaging_service_sid, change.previous_direction, change.previous_country, change.previous_channel, change.previous_queued_at, change.previous_sent_at, change.previous_delivered_at),
-                'Tuple(sign Int64, first_event_at DateTime64(3, \'UTC\'), account_sid String, messaging_service_sid String, direction String, country String, channel String, queued_at Nullable(DateTime64(3, \'UTC\')), sent_at Nullable(DateTime64(3, \'UTC\')), delivered_at Nullable(DateTime64(3, \'UTC\')))')
-        ]) AS state
-)
-ARRAY JOIN points AS measured
+    multiIf(granularity = 'minute', toStartOfMinute(delta.first_event_at), granularity = 'hour', toStartOfHour(delta.first_event_at), toStartOfDay(delta.first_event_at)) AS time,
+    point.1 AS latency,
+    delta.account_sid AS account_sid,
+    delta.messaging_service_sid AS messaging_service_sid,
+    delta.direction AS direction,
+    delta.country AS country,
+    delta.channel AS channel,
+    intDiv(assumeNotNull(point.2), intExp10(greatest(length(toString(assumeNotNull(point.2))) - 2, 0))) * intExp10(greatest(length(toString(assumeNotNull(point.2))) - 2, 0)) AS bucket,
+    delta.sign AS messages
+FROM read_model_deltas AS delta
+ARRAY JOIN arrayFilter(measured -> measured.2 IS NOT NULL, [
+        CAST(('queued_to_sent', if(delta.queued_at IS NULL OR delta.sent_at IS NULL, NULL, greatest(0, toUnixTimestamp64Milli(assumeNotNull(delta.sent_at)) - toUnixTimestamp64Milli(assumeNotNull(delta.queued_at))))), 'Tuple(Enum8(\'queued_to_sent\' = 1, \'sent_to_delivered\' = 2), Nullable(UInt64))'),
+        CAST(('sent_to_delivered', if(delta.sent_at IS NULL OR delta.delivered_at IS NULL, NULL, greatest(0, toUnixTimestamp64Milli(assumeNotNull(delta.delivered_at)) - toUnixTimestamp64Milli(assumeNotNull(delta.sent_at))))), 'Tuple(Enum8(\'queued_to_sent\' = 1, \'sent_to_delivered\' = 2), Nullable(UInt64))')
+    ]) AS point
 ARRAY JOIN CAST(['minute', 'hour', 'day'], 'Array(Enum8(\'minute\' = 1, \'hour\' = 2, \'day\' = 3))') AS granularity;
 
 -- One row per message and version, ordered by first-seen minute: what reads of the messages of a range
@@ -278,34 +376,27 @@ SETTINGS non_replicated_deduplication_window = 10000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS messages_by_minute_mv TO messages_by_minute AS
 SELECT
-    toStartOfMinute(row.first_event_at) AS first_seen,
-    change.message_sid AS message_sid,
-    row.version AS version,
-    row.sign AS sign,
-    row.account_sid AS account_sid,
-    row.messaging_service_sid AS messaging_service_sid,
-    row.direction AS direction,
-    row.country AS country,
-    row.channel AS channel,
-    row.from_address AS from_address,
-    row.to_address AS to_address,
-    row.number_type AS number_type,
-    row.tags AS tags,
-    row.status AS status,
-    row.error_code AS error_code,
-    row.first_event_at AS first_event_at,
-    row.last_event_at AS last_event_at,
-    row.queued_at AS queued_at,
-    row.sent_at AS sent_at,
-    row.delivered_at AS delivered_at
-FROM read_model_changes AS change
-ARRAY JOIN
-    arrayFilter(side -> side.sign != 0, [
-        CAST((1, change.version, change.first_event_at, change.account_sid, change.messaging_service_sid, change.direction, change.country, change.channel, change.from_address, change.to_address, change.number_type, change.tags, change.status, change.error_code, change.last_event_at, change.queued_at, change.sent_at, change.delivered_at),
-            'Tuple(sign Int8, version UInt64, first_event_at DateTime64(3, \'UTC\'), account_sid String, messaging_service_sid String, direction String, country String, channel String, from_address String, to_address String, number_type String, tags Map(String, String), status String, error_code Nullable(UInt32), last_event_at DateTime64(3, \'UTC\'), queued_at Nullable(DateTime64(3, \'UTC\')), sent_at Nullable(DateTime64(3, \'UTC\')), delivered_at Nullable(DateTime64(3, \'UTC\')))'),
-        CAST((-(change.previous_version > 0), change.previous_version, change.previous_first_event_at, change.previous_account_sid, change.previous_messaging_service_sid, change.previous_direction, change.previous_country, change.previous_channel, change.previous_from_address, change.previous_to_address, change.previous_number_type, change.previous_tags, change.previous_status, change.previous_error_code, change.previous_last_event_at, change.previous_queued_at, change.previous_sent_at, change.previous_delivered_at),
-            'Tuple(sign Int8, version UInt64, first_event_at DateTime64(3, \'UTC\'), account_sid String, messaging_service_sid String, direction String, country String, channel String, from_address String, to_address String, number_type String, tags Map(String, String), status String, error_code Nullable(UInt32), last_event_at DateTime64(3, \'UTC\'), queued_at Nullable(DateTime64(3, \'UTC\')), sent_at Nullable(DateTime64(3, \'UTC\')), delivered_at Nullable(DateTime64(3, \'UTC\')))')
-    ]) AS row;
+    toStartOfMinute(delta.first_event_at) AS first_seen,
+    delta.message_sid AS message_sid,
+    delta.version AS version,
+    delta.sign AS sign,
+    delta.account_sid AS account_sid,
+    delta.messaging_service_sid AS messaging_service_sid,
+    delta.direction AS direction,
+    delta.country AS country,
+    delta.channel AS channel,
+    delta.from_address AS from_address,
+    delta.to_address AS to_address,
+    delta.number_type AS number_type,
+    delta.tags AS tags,
+    delta.status AS status,
+    delta.error_code AS error_code,
+    delta.first_event_at AS first_event_at,
+    delta.last_event_at AS last_event_at,
+    delta.queued_at AS queued_at,
+    delta.sent_at AS sent_at,
+    delta.delivered_at AS delivered_at
+FROM read_model_deltas AS delta;
 
 -- The current row of each message, whatever the merge state: a message that moved to another minute
 -- (an earlier event arrived late) sums to 0 in its old minute. Filter on first_seen: it reaches the table.

@@ -58,13 +58,13 @@ public final class DeliveryStatistics
     {
         MessageCounts counts = counts(filter, List.of());
         Map<String, Long> byStatus = new HashMap<>();
-        for (JsonNode row : queries.rows(counts.countBy(List.of()))) {
+        for (JsonNode row : queries.rows(counts.countBy())) {
             byStatus.put(row.get("current_status").asText(), row.get("messages").asLong());
         }
         Dimension errorCode = Dimension.parse("by", "error_code");
         MessageCounts byErrorCode = counts(filter, List.of(errorCode));
         Map<String, Long> messagesByCode = new HashMap<>();
-        for (JsonNode row : queries.rows(byErrorCode.countBy(List.of(errorCode)))) {
+        for (JsonNode row : queries.rows(byErrorCode.countBy())) {
             String code = row.get("error_code").asText();
             if (!code.isEmpty()) {
                 messagesByCode.merge(code, row.get("messages").asLong(), Long::sum);
@@ -103,7 +103,7 @@ public final class DeliveryStatistics
         for (long time = first; time < range.to().getEpochSecond(); time += stepSeconds) {
             byBucket.put(time, new HashMap<>());
         }
-        for (JsonNode row : queries.rows(counts.countBy(List.of(bucket)))) {
+        for (JsonNode row : queries.rows(counts.countBy())) {
             byBucket.computeIfAbsent(row.get("bucket").asLong(), time -> new HashMap<>())
                     .put(row.get("current_status").asText(), row.get("messages").asLong());
         }
@@ -116,7 +116,7 @@ public final class DeliveryStatistics
     {
         MessageCounts counts = counts(filter, List.of(dimension));
         Map<String, Map<String, Long>> byKey = new HashMap<>();
-        for (JsonNode row : queries.rows(counts.countBy(List.of(dimension)))) {
+        for (JsonNode row : queries.rows(counts.countBy())) {
             byKey.computeIfAbsent(row.get(dimension.name()).asText(), key -> new HashMap<>())
                     .put(row.get("current_status").asText(), row.get("messages").asLong());
         }

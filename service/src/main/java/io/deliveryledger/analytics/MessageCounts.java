@@ -15,10 +15,12 @@ import java.util.stream.Collectors;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Queries of the read model for the messages first seen in a filter's range: from {@code status_counts}
- * and {@code latency_histograms} when every filter and key is one of their dimensions, else from the
- * range's per-message rows ({@code messages_by_minute_current}: tags, senders, number types). Either way
- * the cost follows the range, never the history.
+ * Queries of the read model for the messages first seen in a filter's range, from the smallest table
+ * that has every filter and key: {@code status_counts} (account, messaging service, direction,
+ * country, channel, status, error code), {@code sender_counts} (by sender), {@code tag_counts} (by one
+ * StatusCallback tag), and only for other combinations the range's per-message rows
+ * ({@code messages_by_minute_current}). Either way the cost follows the range and the values shown,
+ * never the history.
  *
  * <p>A message still {@code sent} whose first-seen day began before {@code noReceiptBefore} (the
  * reconciliation lookback, rounded down to a day so that day rows split cleanly) is counted as
@@ -27,28 +29,66 @@ import static java.util.Objects.requireNonNull;
 public final class MessageCounts
 {
     static final String NO_RECEIPT = "no_receipt";
-    /** Two significant digits, rounded down, as latency_histograms_mv buckets a latency {@code v} in milliseconds. */
+    /** Two significant digits, rounded down, as latency_histograms_mv buckets a latency in milliseconds. */
     static final String LATENCY_BUCKET = "intDiv(%1$s, intExp10(greatest(length(toString(%1$s)) - 2, 0))) * intExp10(greatest(length(toString(%1$s)) - 2, 0))";
     private static final DateTimeFormatter MINUTE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 
+    private enum Table
+    {
+        STATUS_COUNTS("status_counts"),
+        SENDER_COUNTS("sender_counts"),
+        TAG_COUNTS("tag_counts"),
+        MESSAGES("messages_by_minute_current");
+
+        private final String tableName;
+
+        Table(String tableName)
+        {
+            this.tableName = tableName;
+        }
+    }
+
     private final AnalyticsFilter filter;
+    private final List<Dimension> keys;
     private final FirstSeenRange range;
-    private final boolean perMessage;
+    private final Table table;
     private final List<Granularity> granularities;
     private final Instant noReceiptBefore;
 
     /**
-     * @param keys what the counts will be grouped by (all of them must be countable for the counts table to serve)
+     * @param keys what {@link #countBy()} groups by: with the filter, they choose the table
      */
     MessageCounts(AnalyticsFilter filter, List<Dimension> keys, Instant noReceiptBefore)
     {
         this.filter = requireNonNull(filter, "filter is null");
+        this.keys = List.copyOf(keys);
         this.noReceiptBefore = requireNonNull(noReceiptBefore, "noReceiptBefore is null");
         this.range = FirstSeenRange.covering(filter.from(), filter.to());
-        this.perMessage = !filter.tags().isEmpty() || keys.stream().anyMatch(key -> key.countsExpression().isEmpty());
+        this.table = choose(filter, keys);
         this.granularities = Arrays.stream(Granularity.values())
                 .filter(granularity -> keys.stream().flatMap(key -> key.bucket().stream()).allMatch(granularity::divides))
                 .toList();
+    }
+
+    private static Table choose(AnalyticsFilter filter, List<Dimension> keys)
+    {
+        // Time buckets are columns of every table.
+        List<Dimension> grouped = keys.stream().filter(key -> !key.isTime()).toList();
+        if (filter.tags().isEmpty() && grouped.stream().allMatch(key -> key.countsExpression().isPresent())) {
+            return Table.STATUS_COUNTS;
+        }
+        if (filter.country().isPresent() || filter.channel().isPresent()) {
+            return Table.MESSAGES;
+        }
+        if (filter.tags().isEmpty() && grouped.size() == 1 && grouped.get(0).name().equals("from")) {
+            return Table.SENDER_COUNTS;
+        }
+        boolean byOneTag = filter.tags().isEmpty() && grouped.size() == 1 && grouped.get(0).tagKey().isPresent();
+        boolean withinOneTag = filter.tags().size() == 1 && grouped.isEmpty();
+        if (filter.messagingServiceSid().isEmpty() && (byOneTag || withinOneTag)) {
+            return Table.TAG_COUNTS;
+        }
+        return Table.MESSAGES;
     }
 
     public FirstSeenRange range()
@@ -56,17 +96,17 @@ public final class MessageCounts
         return range;
     }
 
-    /** {@code SELECT <keys>, status, messages}: messages by current status (and {@value #NO_RECEIPT}) and keys. */
-    public Sql countBy(List<Dimension> keys)
+    /** {@code SELECT <keys>, current_status, messages}: messages by current status (and {@value #NO_RECEIPT}) and keys. */
+    public Sql countBy()
     {
         Sql.Builder sql = new Sql.Builder().append("SELECT ");
         for (Dimension key : keys) {
             sql.append(expression(key, sql)).append(" AS ").append(key.alias()).append(", ");
         }
-        String time = perMessage ? "first_seen" : "time";
+        String time = table == Table.MESSAGES ? "first_seen" : "time";
         sql.append("if(status = 'sent' AND ").append(time).append(" < ").append(sql.bind(MINUTE.format(noReceiptBefore), "DateTime('UTC')"))
                 .append(", '").append(NO_RECEIPT).append("', toString(status)) AS current_status, ")
-                .append(perMessage ? "count()" : "sum(messages)").append(" AS messages FROM ").append(perMessage ? "messages_by_minute_current" : "status_counts");
+                .append(table == Table.MESSAGES ? "count()" : "sum(messages)").append(" AS messages FROM ").append(table.tableName);
         appendWhere(sql);
         sql.append(" GROUP BY ");
         for (Dimension key : keys) {
@@ -83,39 +123,56 @@ public final class MessageCounts
         return sql.append(" ORDER BY ").append(orderBy).build();
     }
 
-    /** {@code SELECT latency, messages, percentiles}: p50, p90, p99 of each latency, from the buckets' counts. */
+    /**
+     * {@code SELECT latency, messages, percentiles}: nearest-rank p50, p90, p99 of each latency, from the
+     * buckets' counts (latency_histograms, or the range's messages when a tag filters them).
+     */
     Sql latencyPercentiles()
     {
         Sql.Builder sql = new Sql.Builder();
         sql.append("SELECT latency, sum(n) AS messages, quantilesExactWeighted(0.5, 0.9, 0.99)(bucket, toUInt64(n)) AS percentiles FROM (");
-        if (perMessage) {
+        if (table == Table.STATUS_COUNTS) {
+            sql.append("SELECT toString(latency) AS latency, bucket, sum(messages) AS n FROM latency_histograms");
+            appendCountsWhere(sql, List.of());
+        }
+        else {
             sql.append("SELECT point.1 AS latency, ").append(LATENCY_BUCKET.formatted("assumeNotNull(point.2)"))
                     .append(" AS bucket, count() AS n FROM messages_by_minute_current ARRAY JOIN arrayFilter(p -> p.2 IS NOT NULL, [")
                     .append("('queued_to_sent', if(queued_at IS NULL OR sent_at IS NULL, NULL, greatest(0, toUnixTimestamp64Milli(assumeNotNull(sent_at)) - toUnixTimestamp64Milli(assumeNotNull(queued_at))))), ")
                     .append("('sent_to_delivered', if(sent_at IS NULL OR delivered_at IS NULL, NULL, greatest(0, toUnixTimestamp64Milli(assumeNotNull(delivered_at)) - toUnixTimestamp64Milli(assumeNotNull(sent_at)))))")
                     .append("]) AS point");
+            appendPerMessageWhere(sql);
         }
-        else {
-            sql.append("SELECT toString(latency) AS latency, bucket, sum(messages) AS n FROM latency_histograms");
-        }
-        appendWhere(sql);
         return sql.append(" GROUP BY latency, bucket HAVING n > 0) GROUP BY latency").build();
     }
 
     private String expression(Dimension key, Sql.Builder sql)
     {
-        if (perMessage) {
+        if (table == Table.MESSAGES) {
             return key.expression(sql);
         }
-        return key.countsExpression().orElseThrow();
+        if (key.isTime()) {
+            return key.countsExpression().orElseThrow();
+        }
+        return switch (table) {
+            case STATUS_COUNTS -> key.countsExpression().orElseThrow();
+            case SENDER_COUNTS -> "from_address";
+            case TAG_COUNTS -> "tag_value";
+            case MESSAGES -> throw new IllegalStateException("per-message keys are expressions of their own");
+        };
     }
 
     private void appendWhere(Sql.Builder sql)
     {
-        if (perMessage) {
+        if (table == Table.MESSAGES) {
             appendPerMessageWhere(sql);
             return;
         }
+        appendCountsWhere(sql, keys);
+    }
+
+    private void appendCountsWhere(Sql.Builder sql, List<Dimension> keys)
+    {
         List<Piece> pieces = range.pieces(granularities);
         if (pieces.isEmpty()) {
             sql.append(" WHERE 0");
@@ -127,23 +184,30 @@ public final class MessageCounts
                         sql.bind(MINUTE.format(piece.from()), "DateTime('UTC')"),
                         sql.bind(MINUTE.format(piece.to()), "DateTime('UTC')")))
                 .collect(Collectors.joining(" OR "))).append(")");
-        appendFilters(sql);
+        if (table == Table.TAG_COUNTS) {
+            keys.stream().flatMap(key -> key.tagKey().stream())
+                    .forEach(tagKey -> sql.append(" AND tag_key = ").append(sql.bind(tagKey, "String")));
+            filter.tags().forEach((tagKey, value) -> sql.append(" AND tag_key = ").append(sql.bind(tagKey, "String"))
+                    .append(" AND tag_value = ").append(sql.bind(value, "String")));
+        }
+        appendDimensionFilters(sql);
     }
 
     private void appendPerMessageWhere(Sql.Builder sql)
     {
         sql.append(" WHERE first_seen >= ").append(sql.bind(MINUTE.format(range.from()), "DateTime('UTC')"))
                 .append(" AND first_seen < ").append(sql.bind(MINUTE.format(range.to()), "DateTime('UTC')"));
-        appendFilters(sql);
+        appendDimensionFilters(sql);
+        filter.tags().forEach((key, value) -> sql.append(" AND tags[").append(sql.bind(key, "String")).append("] = ").append(sql.bind(value, "String")));
     }
 
-    private void appendFilters(Sql.Builder sql)
+    /** Account, messaging service, country and channel: the table chosen has those the filter sets. */
+    private void appendDimensionFilters(Sql.Builder sql)
     {
         filter.accountSid().ifPresent(value -> sql.append(" AND account_sid = ").append(sql.bind(value, "String")));
         filter.messagingServiceSid().ifPresent(value -> sql.append(" AND messaging_service_sid = ").append(sql.bind(value, "String")));
         filter.country().ifPresent(value -> sql.append(" AND country = ").append(sql.bind(value, "String")));
         filter.channel().ifPresent(value -> sql.append(" AND channel = ").append(sql.bind(value, "String")));
-        filter.tags().forEach((key, value) -> sql.append(" AND tags[").append(sql.bind(key, "String")).append("] = ").append(sql.bind(value, "String")));
     }
 
     /** The time-series bucket of {@code step} as a key, in epoch seconds. */

@@ -150,7 +150,7 @@ public final class DeliveryLedgerApplication
         environment.lifecycle().manage(new AutoCloseableManager(clickhouseClient));
         // The read model follows status_events, whoever wrote to it; the statistics below read it.
         ReadModelFactory readModel = configuration.getReadModel();
-        readModel.schedule(readModel.buildApplier(clickhouseClient, migrator, environment.getObjectMapper(), environment.metrics(), clock), environment);
+        readModel.schedule(readModel.buildApplier(clickhouseClient, migrator, environment.getObjectMapper(), environment.metrics(), clock), environment, clock);
         ClickHouseQueries queries = new ClickHouseQueries(clickhouseClient, environment.getObjectMapper());
         DeliveryStatistics statistics = new DeliveryStatistics(queries, environment.getObjectMapper(), reconcile.lookback(), clock);
         // The filter applies to every Jersey resource: everything under /api, whatever its annotations.

@@ -4,6 +4,7 @@ import com.clickhouse.client.api.Client;
 import com.codahale.metrics.MetricRegistry;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import io.deliveryledger.health.ReadModelHealthCheck;
 import io.deliveryledger.readmodel.ReadModelApplier;
 import io.deliveryledger.readmodel.ReadModelScheduler;
 import io.deliveryledger.schema.SchemaMigrator;
@@ -24,6 +25,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ReadModelFactory
 {
+    private static final java.time.Duration MAXIMUM_HEALTHY_LAG = java.time.Duration.ofMinutes(5);
+
     /** Every instance may apply: concurrent appliers are harmless (see ReadModelApplier). */
     private boolean apply = true;
 
@@ -48,6 +51,11 @@ public final class ReadModelFactory
         this.apply = apply;
     }
 
+    public java.time.Duration settleTime()
+    {
+        return settleTime.toJavaDuration();
+    }
+
     @JsonProperty
     public void setSettleTime(Duration settleTime)
     {
@@ -65,12 +73,13 @@ public final class ReadModelFactory
         return new ReadModelApplier(client, migrator, objectMapper, settleTime.toJavaDuration(), applierName(), clock, metrics);
     }
 
-    /** Runs the applier in the server when {@code apply} is on. */
-    public void schedule(ReadModelApplier applier, Environment environment)
+    /** Runs the applier in the server when {@code apply} is on, with a health check of its lag. */
+    public void schedule(ReadModelApplier applier, Environment environment, Clock clock)
     {
         if (!apply) {
             return;
         }
+        environment.healthChecks().register("read-model", new ReadModelHealthCheck(applier, MAXIMUM_HEALTHY_LAG, clock));
         environment.lifecycle().manage(new ReadModelScheduler(
                 applier,
                 environment.lifecycle().scheduledExecutorService("read-model-applier").threads(1).build(),

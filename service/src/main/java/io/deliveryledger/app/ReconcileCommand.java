@@ -41,6 +41,8 @@ final class ReconcileCommand
         ReconcileRequest request = new ReconcileRequest(Trigger.COMMAND, Optional.ofNullable(namespace.getString("staleAfter")).map(value -> ReconcileRequest.parseStaleAfter("--stale-after", value)), Optional.of(window(namespace.getString("from"), namespace.getString("to"))));
         ReconciliationRun run;
         try (CommandPipeline pipeline = CommandPipeline.open("reconcile", configuration)) {
+            // The stale query reads the read model.
+            pipeline.applyReadModel(configuration);
             run = pipeline.reconciler().run(request);
         }
         System.out.println(run.summary());

@@ -59,11 +59,15 @@ public final class ReadModelApplier
     public static final Duration SLICE = Duration.ofSeconds(1);
     /** Slices restart this long before a build's time, so that events inserted while it ran are merged too. */
     static final Duration BUILD_OVERLAP = Duration.ofMinutes(1);
+    private static final Duration IDLE_RECORD_INTERVAL = Duration.ofHours(1);
+    /** How long status_event_log keeps events (its TTL, schema V005). */
+    static final Duration LOG_RETENTION = Duration.ofDays(7);
     /** A step holds the changes of at most about this many messages per insert. */
     static final long MESSAGES_PER_PART = 200_000;
     private static final Logger log = LoggerFactory.getLogger(ReadModelApplier.class);
     private static final DateTimeFormatter CLICKHOUSE_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
-    private static final List<String> READ_MODEL_TABLES = List.of("read_model_progress", "read_model_state", "status_counts", "latency_histograms", "messages_by_minute");
+    private static final List<String> READ_MODEL_TABLES = List.of(
+            "read_model_progress", "read_model_state", "status_counts", "sender_counts", "tag_counts", "latency_histograms", "messages_by_minute");
 
     private final Client client;
     private final SchemaMigrator migrator;
@@ -110,11 +114,20 @@ public final class ReadModelApplier
             progress = progress();
         }
         long position = progress.built().getAsLong();
+        if (position < clock.millis() - LOG_RETENTION.toMillis()) {
+            throw new IllegalStateException("The read model was last applied at %s, before the oldest events status_event_log keeps (%s): run rebuild-read-model"
+                    .formatted(Instant.ofEpochMilli(position), LOG_RETENTION));
+        }
         long horizon = floorToSlice(clock.millis() - settleTime.toMillis());
         int applied = 0;
         while (position < horizon) {
             OptionalLong next = firstLoggedAt(position, horizon);
             if (next.isEmpty()) {
+                // Nothing to apply: record that now and then, so that a quiet week is not taken for
+                // an applier too far behind the log.
+                if (horizon - position > IDLE_RECORD_INTERVAL.toMillis()) {
+                    recordProgress(horizon, "slice", 0);
+                }
                 position = horizon;
                 break;
             }

@@ -93,7 +93,7 @@ public final class DeliveryReports
         if (groupBy.isEmpty()) {
             return counts.messages(MESSAGE_COLUMNS, "first_event_at, message_sid");
         }
-        Sql counted = counts.countBy(groupBy);
+        Sql counted = counts.countBy();
         Sql.Builder sql = new Sql.Builder();
         String aliases = groupBy.stream().map(Dimension::alias).collect(Collectors.joining(", "));
         sql.append("SELECT ").append(aliases).append(", sum(counted.messages) AS messages")

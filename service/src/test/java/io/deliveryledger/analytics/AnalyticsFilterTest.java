@@ -38,7 +38,7 @@ final class AnalyticsFilterTest
     {
         String hostile = "x') OR 1=1 --";
         AnalyticsFilter filter = parse(Optional.empty(), Optional.empty(), List.of("campaign:" + hostile));
-        Sql sql = new MessageCounts(filter, List.of(), NOW).countBy(List.of(Dimension.parse("groupBy", "tag:customer")));
+        Sql sql = new MessageCounts(filter, List.of(Dimension.parse("groupBy", "tag:customer")), NOW).countBy();
 
         assertThat(sql.text()).doesNotContain(hostile).doesNotContain("campaign")
                 .contains("tags[{p0:String}] AS `tag:customer`").contains("tags[{p4:String}] = {p5:String}");

@@ -33,7 +33,8 @@ final class ConfigurationTest
                 "CLICKHOUSE_URL", "http://clickhouse:8123",
                 "CLICKHOUSE_DATABASE", "deliveries",
                 "JOURNAL_DIR", "/var/lib/ledger/journal",
-                "API_TOKEN", "environment-api-token"));
+                "API_TOKEN", "environment-api-token",
+                "READ_MODEL_APPLY", "false"));
 
         assertThat(configuration.getTwilio().authTokensByAccount()).containsExactly(Map.entry(ACCOUNT, List.of("old-token", "new-token")));
         assertThat(configuration.getTwilio().publicBaseUrl()).hasValueSatisfying(url -> assertThat(url.toString()).isEqualTo("https://ledger.example.com"));
@@ -41,6 +42,7 @@ final class ConfigurationTest
         assertThat(configuration.getClickhouse().getDatabase()).isEqualTo("deliveries");
         assertThat(configuration.getJournal().getDirectory()).isEqualTo("/var/lib/ledger/journal");
         assertThat(configuration.getApi().tokens()).containsExactly("environment-api-token");
+        assertThat(configuration.getReadModel().isApply()).isFalse();
     }
 
     @Test
@@ -57,6 +59,8 @@ final class ConfigurationTest
         assertThat(configuration.getBatchWriter().policy().maxRows()).isEqualTo(20_000);
         assertThat(configuration.getBatchWriter().policy().maxAge()).hasSeconds(1);
         assertThat(configuration.getApi().tokens()).as("no API token unless configured").isEmpty();
+        assertThat(configuration.getReadModel().isApply()).as("every instance applies the read model").isTrue();
+        assertThat(configuration.getReadModel().settleTime()).hasSeconds(3);
     }
 
     @Test

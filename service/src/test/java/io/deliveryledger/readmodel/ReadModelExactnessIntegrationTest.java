@@ -159,6 +159,17 @@ final class ReadModelExactnessIntegrationTest
         assertThat(byStatus(summary.get("byStatus"))).isEqualTo(exact("''", range).get(""));
         assertThat(summary.get("messages").asLong()).isEqualTo(count("SELECT count() FROM message_status WHERE " + range));
 
+        // One tag: tag_counts; a tag and a country: the range's per-message rows.
+        assertThat(byStatus(api("/api/v1/stats/summary?" + window + "&tag=campaign:spring").get("byStatus")))
+                .isEqualTo(exact("''", range + " AND tags['campaign'] = 'spring'").get(""));
+        assertThat(byStatus(api("/api/v1/stats/summary?" + window + "&tag=campaign:spring&country=GB").get("byStatus")))
+                .isEqualTo(exact("''", range + " AND tags['campaign'] = 'spring' AND country = 'GB'").get(""));
+        Map<String, Map<String, Long>> senders = new TreeMap<>();
+        for (JsonNode row : api("/api/v1/stats/breakdown?" + window + "&by=from&accountSid=" + TestingLedger.SECOND_ACCOUNT).get("rows")) {
+            senders.put(row.get("key").asText(), byStatus(row.get("byStatus")));
+        }
+        assertThat(senders).isEqualTo(exact("from_address", range + " AND account_sid = '" + TestingLedger.SECOND_ACCOUNT + "'"));
+
         for (String by : List.of("country", "error_code", "messaging_service", "from", "channel", "tag:campaign")) {
             Map<String, Map<String, Long>> actual = new TreeMap<>();
             for (JsonNode row : api("/api/v1/stats/breakdown?" + window + "&by=" + encode(by)).get("rows")) {

@@ -66,6 +66,34 @@ public final class ReadModelCheck
                     GROUP BY ALL
                     HAVING n != 0
                 )""".formatted(TIME, GRANULARITIES));
+        checks.put("sender_counts", """
+                SELECT count() FROM (
+                    SELECT g, t, account_sid, messaging_service_sid, direction, from_address, status, sum(n) AS n FROM (
+                        SELECT toString(granularity) AS g, time AS t, toString(account_sid) AS account_sid, toString(messaging_service_sid) AS messaging_service_sid,
+                            toString(direction) AS direction, from_address, toString(status) AS status, messages AS n
+                        FROM sender_counts
+                        UNION ALL
+                        SELECT g, %s AS t, account_sid, messaging_service_sid, direction, from_address, status, toInt64(-1) AS n
+                        FROM message_status %s
+                    )
+                    GROUP BY ALL
+                    HAVING n != 0
+                )""".formatted(TIME, GRANULARITIES));
+        checks.put("tag_counts", """
+                SELECT count() FROM (
+                    SELECT g, t, account_sid, direction, tag_key, tag_value, status, sum(n) AS n FROM (
+                        SELECT toString(granularity) AS g, time AS t, toString(account_sid) AS account_sid, toString(direction) AS direction,
+                            toString(tag_key) AS tag_key, tag_value, toString(status) AS status, messages AS n
+                        FROM tag_counts
+                        UNION ALL
+                        SELECT g, %s AS t, account_sid, direction, tag_key, tag_value, status, toInt64(-1) AS n
+                        FROM message_status
+                        ARRAY JOIN mapKeys(tags) AS tag_key, mapValues(tags) AS tag_value
+                        %s
+                    )
+                    GROUP BY ALL
+                    HAVING n != 0
+                )""".formatted(TIME, GRANULARITIES));
         checks.put("latency_histograms", """
                 SELECT count() FROM (
                     SELECT g, t, latency, account_sid, messaging_service_sid, direction, country, channel, bucket, sum(n) AS n FROM (
