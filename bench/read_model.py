@@ -9,7 +9,7 @@ the service, and times, for the last 24 hours and the last 30 days:
     ClickHouse plugin expands them, by dashboards/build/test/macros.js, sent to the engine);
   - beside them, in the same run, the exact per-message queries on message_status that answer the
     same questions without the read model (counts by current status, latency percentiles).
-Each query runs R times; the report gives the median, and each read-model query's ratio to the
+Each query runs once unmeasured, then R times; the report gives the median, and each read-model query's ratio to the
 per-message count of the same range. See bench/README.md ("Read model").
 
   bench/read-model [--messages N] [--days D] [--runs R] [--baseline-runs R] [--keep-work-dir]
@@ -130,6 +130,8 @@ def clickhouse(url, sql, parameters=None, database="ledger"):
 
 
 def timed(action, runs):
+    # One run first, not counted: the service's first request of a kind, caches, background merges.
+    action()
     durations = []
     for _ in range(runs):
         started = time.perf_counter()

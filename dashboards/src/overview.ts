@@ -1,12 +1,12 @@
 // Delivery overview: how the outbound messages first seen in the time range fare, by their current
 // status, from the read model (sql.ts): counts from status_counts, latencies from
-// latency_histograms, senders from the range's per-message rows. Over time, a message counts in the
+// latency_histograms, senders from sender_counts. Over time, a message counts in the
 // interval it was first seen in.
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import {THRESHOLDS} from './alerts.js';
 import {Position, coloursOf, redFromThreshold, row, stackedBarsPanel, statPanel, tableOfRows, timeSeriesPanel} from './panels.js';
 import {
-    DELIVERY_RATE, FAILURE_RATE, FIRST_SEEN_RANGE, IN_FIRST_SEEN_MINUTES, IN_FIRST_SEEN_RANGE, IN_SERIES_RANGE, SERIES_RANGE, STATUS_GROUPS,
+    DELIVERY_RATE, FAILURE_RATE, FIRST_SEEN_RANGE, IN_FIRST_SEEN_RANGE, IN_SERIES_RANGE, SERIES_RANGE, STATUS_GROUPS,
     columnOf, sql, sumOf,
 } from './sql.js';
 import {OVERVIEW_UID} from './uids.js';
@@ -24,14 +24,10 @@ const COUNTS = sql`status_counts
 WHERE ${IN_FIRST_SEEN_RANGE}
   AND ${NARROWED}`;
 
-/** The range's messages by sender, in status_counts' shape: only the per-message rows know senders. */
-const COUNTS_BY_SENDER = sql`(
-  SELECT from_address, status, first_seen AS time, count() AS messages
-  FROM messages_by_minute_current
-  WHERE ${IN_FIRST_SEEN_MINUTES}
-    AND ${NARROWED}
-  GROUP BY from_address, status, time
-)`;
+/** sender_counts rows of the messages first seen in the range: status_counts by sender. */
+const COUNTS_BY_SENDER = sql`sender_counts
+WHERE ${IN_FIRST_SEEN_RANGE}
+  AND ${NARROWED}`;
 
 const BREAKDOWN_GROUPS = [STATUS_GROUPS.delivered, STATUS_GROUPS.failed, STATUS_GROUPS.pending, STATUS_GROUPS.noReceipt];
 const SERIES_GROUPS = Object.values(STATUS_GROUPS);

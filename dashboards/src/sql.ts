@@ -97,9 +97,6 @@ export const IN_FIRST_SEEN_RANGE = `((granularity = 'day' AND time >= days_from 
   OR (granularity = 'hour' AND time >= hours_from AND time < hours_to AND NOT (time >= days_from AND time < days_to))
   OR (granularity = 'minute' AND time >= range_from AND time < range_to AND NOT (time >= hours_from AND time < hours_to)))`;
 
-/** messages_by_minute_current's messages first seen in the range, under FIRST_SEEN_RANGE; the condition reaches its table. */
-export const IN_FIRST_SEEN_MINUTES = 'first_seen >= range_from AND first_seen < range_to';
-
 /**
  * The prefix of a time series query grouped by $__timeInterval: it reads one granularity, the coarsest
  * that fits in the panel's interval (Grafana's intervals of an hour or more are whole hours, of a day
@@ -115,12 +112,12 @@ export const SERIES_RANGE = `WITH
 export const IN_SERIES_RANGE = 'granularity = series_granularity AND time >= series_from AND time <= $__toTime';
 
 /**
- * messages_by_minute_current's outbound messages still pending `hours` after their last event, at the
+ * pending_messages_current's outbound messages still pending `hours` after their last event, at the
  * end of the range, among those first seen within the reconciliation lookback: the ones reconciliation
  * should have fetched (it no longer asks about older ones).
  */
 export function stalePending(hours: string): string {
-    return `messages_by_minute_current
+    return `pending_messages_current
 WHERE first_seen >= toStartOfMinute($__toTime - INTERVAL ${NO_RECEIPT_LOOKBACK_DAYS} DAY)
   AND direction = 'outbound'
   AND status IN ${PENDING}

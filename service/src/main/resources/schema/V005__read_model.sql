@@ -7,7 +7,8 @@
 --                      └▶ read_model_deltas ─(views)─▶ status_counts        messages by first-seen minute/hour/day, dimensions, status
 --                                                     ├▶ sender_counts, tag_counts   the same by sender, by StatusCallback tag
 --                                                     ├▶ latency_histograms   the same keys, messages by latency bucket
---                                                     └▶ messages_by_minute   per-message rows ordered by first-seen minute
+--                                                     ├▶ messages_by_minute   per-message rows ordered by first-seen minute
+--                                                     └▶ pending_messages     the same for the messages not final yet
 --
 -- A change row carries a message's new state and the state counted before it (previous_version 0: none);
 -- read_model_deltas turns it into +1 for the new state and -1 for the previous one. Every insert into
@@ -239,8 +240,8 @@ SELECT
 FROM read_model_deltas AS delta
 ARRAY JOIN CAST(['minute', 'hour', 'day'], 'Array(Enum8(\'minute\' = 1, \'hour\' = 2, \'day\' = 3))') AS granularity;
 
--- Messages by from_address (the account's number for outbound messages) and current status, for
--- breakdowns by sender.
+-- Messages by from_address (the account's number for outbound messages), the dimensions the
+-- dashboards filter on, and current status: for breakdowns by sender.
 CREATE TABLE IF NOT EXISTS sender_counts
 (
     granularity Enum8('minute' = 1, 'hour' = 2, 'day' = 3),
@@ -248,13 +249,15 @@ CREATE TABLE IF NOT EXISTS sender_counts
     account_sid LowCardinality(String),
     messaging_service_sid LowCardinality(String),
     direction LowCardinality(String),
+    country LowCardinality(String),
+    channel LowCardinality(String),
     from_address String,
     status LowCardinality(String),
     messages Int64
 )
 ENGINE = SummingMergeTree
 PARTITION BY toYYYYMM(time)
-ORDER BY (granularity, time, account_sid, direction, from_address, status, messaging_service_sid)
+ORDER BY (granularity, time, account_sid, direction, from_address, status, country, channel, messaging_service_sid)
 SETTINGS non_replicated_deduplication_window = 10000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS sender_counts_mv TO sender_counts AS
@@ -264,14 +267,16 @@ SELECT
     delta.account_sid AS account_sid,
     delta.messaging_service_sid AS messaging_service_sid,
     delta.direction AS direction,
+    delta.country AS country,
+    delta.channel AS channel,
     delta.from_address AS from_address,
     delta.status AS status,
     delta.sign AS messages
 FROM read_model_deltas AS delta
 ARRAY JOIN CAST(['minute', 'hour', 'day'], 'Array(Enum8(\'minute\' = 1, \'hour\' = 2, \'day\' = 3))') AS granularity;
 
--- Messages by one StatusCallback tag (key and value) and current status: a message with three tags
--- counts once under each. For breakdowns by a tag and totals filtered by one tag.
+-- Messages by one StatusCallback tag (key and value), current status and error code: a message with
+-- three tags counts once under each. For breakdowns by a tag, and totals and error codes within one tag.
 CREATE TABLE IF NOT EXISTS tag_counts
 (
     granularity Enum8('minute' = 1, 'hour' = 2, 'day' = 3),
@@ -281,11 +286,12 @@ CREATE TABLE IF NOT EXISTS tag_counts
     tag_key LowCardinality(String),
     tag_value String,
     status LowCardinality(String),
+    error_code UInt32,
     messages Int64
 )
 ENGINE = SummingMergeTree
 PARTITION BY toYYYYMM(time)
-ORDER BY (granularity, time, tag_key, account_sid, direction, tag_value, status)
+ORDER BY (granularity, time, tag_key, account_sid, direction, tag_value, status, error_code)
 SETTINGS non_replicated_deduplication_window = 10000;
 
 CREATE MATERIALIZED VIEW IF NOT EXISTS tag_counts_mv TO tag_counts AS
@@ -297,6 +303,7 @@ SELECT
     tag_key,
     tag_value,
     delta.status AS status,
+    ifNull(delta.error_code, 0) AS error_code,
     delta.sign AS messages
 FROM read_model_deltas AS delta
 ARRAY JOIN mapKeys(delta.tags) AS tag_key, mapValues(delta.tags) AS tag_value
@@ -421,6 +428,64 @@ SELECT
     argMaxIf(sent_at, version, sign > 0) AS sent_at,
     argMaxIf(delivered_at, version, sign > 0) AS delivered_at
 FROM messages_by_minute
+GROUP BY first_seen, message_sid
+HAVING sum(sign) > 0;
+
+-- The rows of messages_by_minute whose status is not final yet (accepted, scheduled, queued, sending,
+-- receiving, sent): what the stale-message query of reconciliation and the stale-pending panel and
+-- alert read over the reconciliation lookback, a small part of all messages. Read through
+-- pending_messages_current.
+CREATE TABLE IF NOT EXISTS pending_messages
+(
+    first_seen DateTime('UTC'),
+    message_sid String,
+    version UInt64,
+    sign Int8,
+    account_sid LowCardinality(String),
+    messaging_service_sid LowCardinality(String),
+    direction LowCardinality(String),
+    country LowCardinality(String),
+    channel LowCardinality(String),
+    status LowCardinality(String),
+    first_event_at DateTime64(3, 'UTC'),
+    last_event_at DateTime64(3, 'UTC')
+)
+ENGINE = VersionedCollapsingMergeTree(sign, version)
+PARTITION BY toYYYYMM(first_seen)
+ORDER BY (first_seen, message_sid)
+SETTINGS non_replicated_deduplication_window = 10000;
+
+CREATE MATERIALIZED VIEW IF NOT EXISTS pending_messages_mv TO pending_messages AS
+SELECT
+    toStartOfMinute(delta.first_event_at) AS first_seen,
+    delta.message_sid AS message_sid,
+    delta.version AS version,
+    delta.sign AS sign,
+    delta.account_sid AS account_sid,
+    delta.messaging_service_sid AS messaging_service_sid,
+    delta.direction AS direction,
+    delta.country AS country,
+    delta.channel AS channel,
+    delta.status AS status,
+    delta.first_event_at AS first_event_at,
+    delta.last_event_at AS last_event_at
+FROM read_model_deltas AS delta
+WHERE delta.status IN ('accepted', 'scheduled', 'queued', 'sending', 'receiving', 'sent');
+
+-- The messages pending now, as messages_by_minute_current. Filter on first_seen: it reaches the table.
+CREATE VIEW IF NOT EXISTS pending_messages_current AS
+SELECT
+    first_seen,
+    message_sid,
+    argMaxIf(account_sid, version, sign > 0) AS account_sid,
+    argMaxIf(messaging_service_sid, version, sign > 0) AS messaging_service_sid,
+    argMaxIf(direction, version, sign > 0) AS direction,
+    argMaxIf(country, version, sign > 0) AS country,
+    argMaxIf(channel, version, sign > 0) AS channel,
+    argMaxIf(status, version, sign > 0) AS status,
+    argMaxIf(first_event_at, version, sign > 0) AS first_event_at,
+    argMaxIf(last_event_at, version, sign > 0) AS last_event_at
+FROM pending_messages
 GROUP BY first_seen, message_sid
 HAVING sum(sign) > 0;
 

@@ -17,7 +17,7 @@ import static java.util.Objects.requireNonNull;
  * expressions; a tag key is bound as a parameter.
  *
  * @param name the name as requested and as the result column is called
- * @param countsExpression the same over {@code status_counts}, when it is one of its dimensions
+ * @param countsExpression the same over the read model's count tables that have it ({@code status_counts}, ...)
  * @param bucket for time buckets, their length (a week; a month counts as a day: days fit in it)
  */
 public record Dimension(String name, String expression, Optional<String> countsExpression, Optional<Duration> bucket, Optional<String> tagKey)
@@ -95,7 +95,7 @@ public record Dimension(String name, String expression, Optional<String> countsE
         counted(dimensions, "channel", "channel", "channel");
         counted(dimensions, "account", "account_sid", "account_sid");
         counted(dimensions, "messaging_service", "messaging_service_sid", "messaging_service_sid");
-        dimensions.put("from", new Dimension("from", "from_address", Optional.empty(), Optional.empty(), Optional.empty()));
+        counted(dimensions, "from", "from_address", "from_address");
         counted(dimensions, "direction", "direction", "direction");
         return Collections.unmodifiableMap(dimensions);
     }

@@ -8,17 +8,21 @@ import java.time.Instant;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 import java.util.Arrays;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.stream.Collectors;
+import java.util.stream.Stream;
 
 import static java.util.Objects.requireNonNull;
 
 /**
- * Queries of the read model for the messages first seen in a filter's range, from the smallest table
+ * Queries of the read model for the messages first seen in a filter's range, from the first table
  * that has every filter and key: {@code status_counts} (account, messaging service, direction,
- * country, channel, status, error code), {@code sender_counts} (by sender), {@code tag_counts} (by one
- * StatusCallback tag), and only for other combinations the range's per-message rows
+ * country, channel, status, error code), {@code sender_counts} (the same by sender, without error
+ * code), {@code tag_counts} (by one StatusCallback tag key: account, direction, status, error code),
+ * and only for other combinations the range's per-message rows
  * ({@code messages_by_minute_current}). Either way the cost follows the range and the values shown,
  * never the history.
  *
@@ -33,18 +37,36 @@ public final class MessageCounts
     static final String LATENCY_BUCKET = "intDiv(%1$s, intExp10(greatest(length(toString(%1$s)) - 2, 0))) * intExp10(greatest(length(toString(%1$s)) - 2, 0))";
     private static final DateTimeFormatter MINUTE = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
 
+    /** Where counts come from: each count table with the keys and filters it can serve. */
     private enum Table
     {
-        STATUS_COUNTS("status_counts"),
-        SENDER_COUNTS("sender_counts"),
-        TAG_COUNTS("tag_counts"),
-        MESSAGES("messages_by_minute_current");
+        STATUS_COUNTS("status_counts", Set.of("status", "error_code", "country", "channel", "account", "messaging_service", "direction"), true, false),
+        SENDER_COUNTS("sender_counts", Set.of("from", "status", "country", "channel", "account", "messaging_service", "direction"), true, false),
+        // A message counts under each of its tags: only questions about one tag key can be answered here.
+        TAG_COUNTS("tag_counts", Set.of("status", "error_code", "account", "direction"), false, true),
+        MESSAGES("messages_by_minute_current", Set.of(), true, true);
 
         private final String tableName;
+        private final Set<String> keys;
+        private final boolean hasServiceCountryAndChannel;
+        private final boolean byOneTag;
 
-        Table(String tableName)
+        Table(String tableName, Set<String> keys, boolean hasServiceCountryAndChannel, boolean byOneTag)
         {
             this.tableName = tableName;
+            this.keys = keys;
+            this.hasServiceCountryAndChannel = hasServiceCountryAndChannel;
+            this.byOneTag = byOneTag;
+        }
+
+        boolean serves(AnalyticsFilter filter, List<Dimension> grouped)
+        {
+            Set<String> tagKeys = new HashSet<>(filter.tags().keySet());
+            grouped.stream().flatMap(key -> key.tagKey().stream()).forEach(tagKeys::add);
+            boolean tagsServed = byOneTag ? tagKeys.size() == 1 : tagKeys.isEmpty();
+            boolean filtersServed = hasServiceCountryAndChannel
+                    || (filter.messagingServiceSid().isEmpty() && filter.country().isEmpty() && filter.channel().isEmpty());
+            return tagsServed && filtersServed && grouped.stream().allMatch(key -> key.tagKey().isPresent() || keys.contains(key.name()));
         }
     }
 
@@ -74,21 +96,10 @@ public final class MessageCounts
     {
         // Time buckets are columns of every table.
         List<Dimension> grouped = keys.stream().filter(key -> !key.isTime()).toList();
-        if (filter.tags().isEmpty() && grouped.stream().allMatch(key -> key.countsExpression().isPresent())) {
-            return Table.STATUS_COUNTS;
-        }
-        if (filter.country().isPresent() || filter.channel().isPresent()) {
-            return Table.MESSAGES;
-        }
-        if (filter.tags().isEmpty() && grouped.size() == 1 && grouped.get(0).name().equals("from")) {
-            return Table.SENDER_COUNTS;
-        }
-        boolean byOneTag = filter.tags().isEmpty() && grouped.size() == 1 && grouped.get(0).tagKey().isPresent();
-        boolean withinOneTag = filter.tags().size() == 1 && grouped.isEmpty();
-        if (filter.messagingServiceSid().isEmpty() && (byOneTag || withinOneTag)) {
-            return Table.TAG_COUNTS;
-        }
-        return Table.MESSAGES;
+        return Stream.of(Table.STATUS_COUNTS, Table.SENDER_COUNTS, Table.TAG_COUNTS)
+                .filter(table -> table.serves(filter, grouped))
+                .findFirst()
+                .orElse(Table.MESSAGES);
     }
 
     public FirstSeenRange range()
@@ -151,15 +162,7 @@ public final class MessageCounts
         if (table == Table.MESSAGES) {
             return key.expression(sql);
         }
-        if (key.isTime()) {
-            return key.countsExpression().orElseThrow();
-        }
-        return switch (table) {
-            case STATUS_COUNTS -> key.countsExpression().orElseThrow();
-            case SENDER_COUNTS -> "from_address";
-            case TAG_COUNTS -> "tag_value";
-            case MESSAGES -> throw new IllegalStateException("per-message keys are expressions of their own");
-        };
+        return key.tagKey().isPresent() ? "tag_value" : key.countsExpression().orElseThrow();
     }
 
     private void appendWhere(Sql.Builder sql)
@@ -185,10 +188,10 @@ public final class MessageCounts
                         sql.bind(MINUTE.format(piece.to()), "DateTime('UTC')")))
                 .collect(Collectors.joining(" OR "))).append(")");
         if (table == Table.TAG_COUNTS) {
-            keys.stream().flatMap(key -> key.tagKey().stream())
-                    .forEach(tagKey -> sql.append(" AND tag_key = ").append(sql.bind(tagKey, "String")));
-            filter.tags().forEach((tagKey, value) -> sql.append(" AND tag_key = ").append(sql.bind(tagKey, "String"))
-                    .append(" AND tag_value = ").append(sql.bind(value, "String")));
+            keys.stream().flatMap(key -> key.tagKey().stream()).findFirst()
+                    .or(() -> filter.tags().keySet().stream().findFirst())
+                    .ifPresent(tagKey -> sql.append(" AND tag_key = ").append(sql.bind(tagKey, "String")));
+            filter.tags().values().forEach(value -> sql.append(" AND tag_value = ").append(sql.bind(value, "String")));
         }
         appendDimensionFilters(sql);
     }

@@ -67,7 +67,7 @@ public final class ReadModelApplier
     private static final Logger log = LoggerFactory.getLogger(ReadModelApplier.class);
     private static final DateTimeFormatter CLICKHOUSE_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
     private static final List<String> READ_MODEL_TABLES = List.of(
-            "read_model_progress", "read_model_state", "status_counts", "sender_counts", "tag_counts", "latency_histograms", "messages_by_minute");
+            "read_model_progress", "read_model_state", "status_counts", "sender_counts", "tag_counts", "latency_histograms", "messages_by_minute", "pending_messages");
 
     private final Client client;
     private final SchemaMigrator migrator;
@@ -183,21 +183,16 @@ public final class ReadModelApplier
         log.info("Building the read model from the events inserted before {}", createdAt);
         long started = System.nanoTime();
         Map<String, Object> built = Map.of("built_before", clickHouseTime(createdAt));
-        JsonNode range = rows(statements.receivedRange(), built).get(0);
-        if (range.get("events").asLong() > 0) {
-            long day = Duration.ofDays(1).toMillis();
-            long first = Math.floorDiv(range.get("from").asLong(), day) * day;
-            long last = range.get("to").asLong();
-            long days = (last - first) / day + 1;
-            for (long index = 0; index < days; index++) {
-                Map<String, Object> parameters = new HashMap<>(built);
-                parameters.put("received_from", clickHouseTime(Instant.ofEpochMilli(first + index * day)));
-                parameters.put("received_to", clickHouseTime(Instant.ofEpochMilli(first + (index + 1) * day)));
-                // Days are versions 1, 2, ...: below the build's version and every slice's.
-                applyStep(Source.BUILD, index + 1, parameters, "build:" + version);
-                if (days > 1 && (index + 1) % 10 == 0) {
-                    log.info("Read model build: {} of {} days of receipt counted", index + 1, days);
-                }
+        List<Long> days = rows(statements.receivedDays(), built).stream().map(row -> row.get("day").asLong()).toList();
+        for (int index = 0; index < days.size(); index++) {
+            Instant day = Instant.ofEpochSecond(days.get(index));
+            Map<String, Object> parameters = new HashMap<>(built);
+            parameters.put("received_from", clickHouseTime(day));
+            parameters.put("received_to", clickHouseTime(day.plus(Duration.ofDays(1))));
+            // Days are versions 1, 2, ...: below the build's version and every slice's.
+            applyStep(Source.BUILD, index + 1, parameters, "build:" + version);
+            if ((index + 1) % 10 == 0) {
+                log.info("Read model build: {} of {} days of receipt counted", index + 1, days.size());
             }
         }
         long messages = single("SELECT uniqExact(message_sid) FROM status_events WHERE inserted_at < {built_before:DateTime64(3, 'UTC')}", built).orElse(0L);

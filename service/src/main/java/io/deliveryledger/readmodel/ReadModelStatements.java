@@ -34,11 +34,11 @@ final class ReadModelStatements
 
     private final String changes = withoutComments(resource("readmodel/changes.sql"));
 
-    /** The days of receipt a build reads, in epoch milliseconds ({@code from}, {@code to}), both null when there is nothing. */
-    String receivedRange()
+    /** The days of receipt (UTC) that hold events a build reads, in epoch seconds, in order. */
+    String receivedDays()
     {
-        return "SELECT toUnixTimestamp64Milli(min(received_at)) AS from, toUnixTimestamp64Milli(max(received_at)) AS to, count() AS events"
-                + " FROM status_events WHERE inserted_at < {built_before:DateTime64(3, 'UTC')}";
+        return "SELECT DISTINCT toUnixTimestamp(toStartOfDay(received_at)) AS day FROM status_events"
+                + " WHERE inserted_at < {built_before:DateTime64(3, 'UTC')} ORDER BY day";
     }
 
     /** Distinct messages of the source: how many parts the step needs. */

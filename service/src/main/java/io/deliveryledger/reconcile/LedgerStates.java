@@ -24,13 +24,13 @@ public final class LedgerStates
             WHERE message_sid IN (<sids>)""";
 
     // Candidates by the shortest threshold; each status's own threshold is applied to them afterwards.
-    // The read model's per-message rows of the lookback only (ordered by first-seen minute), so a run
-    // costs what the lookback's traffic costs, not the whole history.
+    // The read model's pending messages of the lookback only (ordered by first-seen minute), so a run
+    // costs what the lookback's pending messages cost, not the whole history.
     private static final String STALE_CANDIDATES = """
-            SELECT s.message_sid AS message_sid, s.account_sid AS account_sid, s.status AS status, s.error_code AS error_code,
+            SELECT s.message_sid AS message_sid, s.account_sid AS account_sid,
                    toUnixTimestamp64Milli(s.last_event_at) AS last_event_millis, toUnixTimestamp64Milli(ifNull(c.last_checked_at, toDateTime64(0, 3, 'UTC'))) AS checked_millis
             FROM (
-                SELECT message_sid, account_sid, status, error_code, last_event_at FROM messages_by_minute_current
+                SELECT message_sid, account_sid, status, last_event_at FROM pending_messages_current
                 WHERE first_seen >= toStartOfMinute(:lookbackStart)
                   AND first_event_at >= :lookbackStart
                   AND status IN (<pending>)

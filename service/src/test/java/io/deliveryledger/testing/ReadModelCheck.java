@@ -68,12 +68,12 @@ public final class ReadModelCheck
                 )""".formatted(TIME, GRANULARITIES));
         checks.put("sender_counts", """
                 SELECT count() FROM (
-                    SELECT g, t, account_sid, messaging_service_sid, direction, from_address, status, sum(n) AS n FROM (
+                    SELECT g, t, account_sid, messaging_service_sid, direction, country, channel, from_address, status, sum(n) AS n FROM (
                         SELECT toString(granularity) AS g, time AS t, toString(account_sid) AS account_sid, toString(messaging_service_sid) AS messaging_service_sid,
-                            toString(direction) AS direction, from_address, toString(status) AS status, messages AS n
+                            toString(direction) AS direction, toString(country) AS country, toString(channel) AS channel, from_address, toString(status) AS status, messages AS n
                         FROM sender_counts
                         UNION ALL
-                        SELECT g, %s AS t, account_sid, messaging_service_sid, direction, from_address, status, toInt64(-1) AS n
+                        SELECT g, %s AS t, account_sid, messaging_service_sid, direction, country, channel, from_address, status, toInt64(-1) AS n
                         FROM message_status %s
                     )
                     GROUP BY ALL
@@ -81,12 +81,12 @@ public final class ReadModelCheck
                 )""".formatted(TIME, GRANULARITIES));
         checks.put("tag_counts", """
                 SELECT count() FROM (
-                    SELECT g, t, account_sid, direction, tag_key, tag_value, status, sum(n) AS n FROM (
+                    SELECT g, t, account_sid, direction, tag_key, tag_value, status, error_code, sum(n) AS n FROM (
                         SELECT toString(granularity) AS g, time AS t, toString(account_sid) AS account_sid, toString(direction) AS direction,
-                            toString(tag_key) AS tag_key, tag_value, toString(status) AS status, messages AS n
+                            toString(tag_key) AS tag_key, tag_value, toString(status) AS status, error_code, messages AS n
                         FROM tag_counts
                         UNION ALL
-                        SELECT g, %s AS t, account_sid, direction, tag_key, tag_value, status, toInt64(-1) AS n
+                        SELECT g, %s AS t, account_sid, direction, tag_key, tag_value, status, ifNull(error_code, 0) AS error_code, toInt64(-1) AS n
                         FROM message_status
                         ARRAY JOIN mapKeys(tags) AS tag_key, mapValues(tags) AS tag_value
                         %s
@@ -129,6 +129,15 @@ public final class ReadModelCheck
                         != toString((truth.account_sid, truth.messaging_service_sid, truth.direction, truth.country, truth.channel, truth.from_address,
                             truth.to_address, truth.number_type, truth.tags, truth.status, truth.error_code, truth.first_event_at, truth.last_event_at,
                             truth.queued_at, truth.sent_at, truth.delivered_at))""");
+        checks.put("pending_messages", """
+                SELECT count()
+                FROM (SELECT * FROM pending_messages_current) AS current
+                FULL OUTER JOIN (SELECT * FROM message_status WHERE status IN ('accepted', 'scheduled', 'queued', 'sending', 'receiving', 'sent')) AS truth
+                    ON truth.message_sid = current.message_sid
+                WHERE current.message_sid = '' OR truth.message_sid = ''
+                    OR current.first_seen != toStartOfMinute(truth.first_event_at)
+                    OR toString((current.account_sid, current.direction, current.status, current.first_event_at, current.last_event_at))
+                        != toString((truth.account_sid, truth.direction, truth.status, truth.first_event_at, truth.last_event_at))""");
         return checks;
     }
 }
