@@ -1,6 +1,6 @@
 // What every panel and alert rule means by a status, a rate and a range, as SQL: the status groups
 // of the service's API (analytics/StatusCounts.java), and how to read the read model (status_counts,
-// latency_histograms, messages_by_minute_current) for the messages first seen in a time range so
+// sender_counts, latency_histograms, pending_messages_current) for the messages first seen in a time range so
 // that the cost follows the range, never the history. The plugin expands $__fromTime and $__toTime
 // to DateTimes in the server's time zone; the read model's minutes, hours and days are UTC, so every
 // bound is taken in UTC.
@@ -38,7 +38,7 @@ const WITH_OUTCOME = list([...DELIVERED_STATUSES, ...FAILED_STATUSES]);
  */
 export const NO_RECEIPT_LOOKBACK_DAYS = 7;
 
-/** `firstSeen`: the rows' first-seen time column (status_counts' time, messages_by_minute_current's first_seen). */
+/** `firstSeen`: the rows' first-seen time column (the count tables' time, the per-message views' first_seen). */
 function noReceipt(firstSeen: string): string {
     return `status = 'sent' AND ${firstSeen} < toStartOfDay(toTimeZone($__toTime, 'UTC') - INTERVAL ${NO_RECEIPT_LOOKBACK_DAYS} DAY)`;
 }
