@@ -13,14 +13,15 @@ const {dashboardSql, expandBackendMacros} = await import(join(dashboards, 'build
 const {parse} = createRequire(join(dashboards, 'package.json'))('yaml');
 
 const range = {from: new Date(process.argv[2]), to: new Date(process.argv[3])};
-const intervalSeconds = Math.max(60, Math.floor((range.to - range.from) / 1000 / 1000));
+// Grafana's interval: the range over the panel's maximum data points (its width, about 1,000, unless set).
+const intervalSeconds = (panel) => Math.max(60, Math.floor((range.to - range.from) / 1000 / (panel.maxDataPoints ?? 1000)));
 const variables = {account: ['$__all'], messaging_service: ['$__all'], country: ['$__all'], channel: ['$__all'], stale_hours: '12'};
 const queries = [];
 for (const file of ['delivery-overview.json', 'pipeline-health.json']) {
     const dashboard = JSON.parse(readFileSync(join(dashboards, 'generated', file), 'utf8'));
     for (const panel of dashboard.panels.filter((candidate) => candidate.type !== 'row')) {
         for (const target of panel.targets ?? []) {
-            queries.push({name: `dashboard ${dashboard.title}: ${panel.title}`, sql: dashboardSql(target.rawSql, variables, {}, range, intervalSeconds)});
+            queries.push({name: `dashboard ${dashboard.title}: ${panel.title}`, sql: dashboardSql(target.rawSql, variables, {}, range, intervalSeconds(panel))});
         }
     }
 }

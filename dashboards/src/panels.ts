@@ -38,9 +38,16 @@ export function redFromThreshold(panel: stat.PanelBuilder, threshold: number): s
             .steps([{value: null, color: 'green'}, {value: threshold, color: 'red'}]));
 }
 
+/**
+ * Points per series at most: Grafana's interval is then the range over 200, so a 30-day range asks for
+ * hours (the read model's hour rows) rather than the minutes a 1,000-pixel panel would ask for.
+ */
+const MAX_DATA_POINTS = 200;
+
 export function timeSeriesPanel(title: string, description: string, unit: string, sql: string, position: Position): timeseries.PanelBuilder {
     return new timeseries.PanelBuilder()
         .title(title)
+        .maxDataPoints(MAX_DATA_POINTS)
         .description(description)
         .datasource(datasource)
         .withTarget(timeSeries(sql))
