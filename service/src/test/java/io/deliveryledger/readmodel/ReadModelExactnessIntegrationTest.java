@@ -55,7 +55,6 @@ final class ReadModelExactnessIntegrationTest
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final DateTimeFormatter CLICKHOUSE_TIME = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss.SSS").withZone(ZoneOffset.UTC);
-    private static final String LATENCY_BUCKET = "intDiv(%1$s, intExp10(greatest(length(toString(%1$s)) - 2, 0))) * intExp10(greatest(length(toString(%1$s)) - 2, 0))";
 
     @TempDir
     static Path directory;
@@ -201,7 +200,7 @@ final class ReadModelExactnessIntegrationTest
         List<Long> percentiles = database.withHandle(handle -> handle.createQuery("""
                 SELECT arrayJoin(quantilesExactWeighted(0.5, 0.9, 0.99)(%s, 1)) FROM
                 (SELECT greatest(0, toUnixTimestamp64Milli(assumeNotNull(delivered_at)) - toUnixTimestamp64Milli(assumeNotNull(sent_at))) AS value
-                 FROM message_status WHERE %s AND sent_at IS NOT NULL AND delivered_at IS NOT NULL)""".formatted(LATENCY_BUCKET.formatted("value"), range))
+                 FROM message_status WHERE %s AND sent_at IS NOT NULL AND delivered_at IS NOT NULL)""".formatted(ReadModelCheck.latencyBucket("value"), range))
                 .mapTo(Long.class).list());
         assertThat(List.of(latency.get("p50Millis").asLong(), latency.get("p90Millis").asLong(), latency.get("p99Millis").asLong())).isEqualTo(percentiles);
         assertThat(latency.get("messages").asLong()).isEqualTo(count("SELECT count() FROM message_status WHERE " + range + " AND sent_at IS NOT NULL AND delivered_at IS NOT NULL"));

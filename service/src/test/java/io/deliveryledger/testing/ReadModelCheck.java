@@ -16,11 +16,17 @@ public final class ReadModelCheck
 {
     private static final String GRANULARITIES = "ARRAY JOIN ['minute', 'hour', 'day'] AS g";
     private static final String TIME = "toDateTime(multiIf(g = 'minute', toStartOfMinute(first_event_at), g = 'hour', toStartOfHour(first_event_at), toStartOfDay(first_event_at)), 'UTC')";
-    private static final String BUCKET = "toUInt64(intDiv(value, intExp10(greatest(length(toString(value)) - 2, 0))) * intExp10(greatest(length(toString(value)) - 2, 0)))";
+    private static final String BUCKET = "toUInt64(" + latencyBucket("value") + ")";
 
     private static final Map<String, String> CHECKS = checks();
 
     private ReadModelCheck() {}
+
+    /** The latency bucket of {@code milliseconds} (an expression): two significant digits, rounded down. */
+    public static String latencyBucket(String milliseconds)
+    {
+        return "intDiv(%1$s, intExp10(greatest(length(toString(%1$s)) - 2, 0))) * intExp10(greatest(length(toString(%1$s)) - 2, 0))".formatted(milliseconds);
+    }
 
     /** Applies until every event logged so far is counted. */
     public static void applyEverything(ReadModelApplier applier, Jdbi database)
