@@ -1,5 +1,7 @@
 package io.deliveryledger.event;
 
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.json.JsonWriteFeature;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.ObjectReader;
@@ -14,6 +16,12 @@ import java.io.UncheckedIOException;
 /**
  * Encodes ledger records for the journal as JSON: readable with standard tools when a journal has to
  * be inspected by hand, and tolerant of fields added by later versions.
+ *
+ * <p>Characters outside the Basic Multilingual Plane (emoji, many CJK ideographs) are written as one
+ * four-byte UTF-8 sequence. Jackson's default escapes them as a pair of UTF-16 surrogates (U+1F680 as
+ * backslash-u D83D backslash-u DE80),
+ * which its own parser refuses inside an object key such as a tag name; records written that way by
+ * earlier versions are repaired on reading (see {@link EscapedSurrogates}).
  */
 public final class LedgerRecordCodec
 {
@@ -22,7 +30,10 @@ public final class LedgerRecordCodec
 
     public LedgerRecordCodec()
     {
-        ObjectMapper mapper = new ObjectMapper()
+        JsonFactory json = JsonFactory.builder()
+                .enable(JsonWriteFeature.COMBINE_UNICODE_SURROGATES_IN_UTF8)
+                .build();
+        ObjectMapper mapper = new ObjectMapper(json)
                 .registerModule(new Jdk8Module())
                 .registerModule(new JavaTimeModule())
                 .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS)
@@ -44,6 +55,15 @@ public final class LedgerRecordCodec
     public LedgerRecord decode(byte[] bytes)
             throws IOException
     {
-        return reader.readValue(bytes);
+        try {
+            return reader.readValue(bytes);
+        }
+        catch (IOException e) {
+            byte[] repaired = EscapedSurrogates.toUtf8(bytes);
+            if (repaired == bytes) {
+                throw e;
+            }
+            return reader.readValue(repaired);
+        }
     }
 }

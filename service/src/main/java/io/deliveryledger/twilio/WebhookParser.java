@@ -131,9 +131,12 @@ public final class WebhookParser
         return known.toString();
     }
 
-    /** Keeps error messages short when a caller sends something huge. */
+    /**
+     * Keeps error messages short when a caller sends something huge. Cuts between code points: half
+     * a surrogate pair is not text, and no encoder can write it.
+     */
     private static String abbreviate(String value)
     {
-        return value.length() <= 64 ? value : value.substring(0, 64) + "...";
+        return value.codePointCount(0, value.length()) <= 64 ? value : value.substring(0, value.offsetByCodePoints(0, 64)) + "...";
     }
 }

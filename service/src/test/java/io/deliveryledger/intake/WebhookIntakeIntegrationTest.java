@@ -90,6 +90,26 @@ final class WebhookIntakeIntegrationTest
     }
 
     @Test
+    void textFromEveryUnicodePlaneIsStoredExactly()
+            throws Exception
+    {
+        String sid = StatusCallbacks.messageSid();
+        String tag = "\uD83D\uDE80launch \u00e9\u4e2d\uD840\uDC00";
+        Map<String, String> callback = new HashMap<>(StatusCallbacks.callback(FIRST_ACCOUNT, sid, "sent"));
+        callback.put("BrandNewTwilioParameter", "\uD83D\uDE00 \u0000\u001f \uFFFD \uDBFF\uDFFF");
+
+        String tagName = "\uD83D\uDE80campaign";
+        HttpResponse<String> response = client.post("/twilio/status?" + WebhookClient.form(Map.of(tagName, tag)), callback, FIRST_TOKEN, Optional.empty());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        ledger.awaitStored(sid);
+        Map<String, Object> event = ledger.clickhouse().withHandle(handle -> handle.createQuery(
+                        "SELECT tags[:tagName] AS campaign, parameters['BrandNewTwilioParameter'] AS unknown FROM status_events WHERE message_sid = :sid")
+                .bind("sid", sid).bind("tagName", tagName).mapToMap().one());
+        assertThat(event).containsEntry("campaign", tag).containsEntry("unknown", callback.get("BrandNewTwilioParameter"));
+    }
+
+    @Test
     void currentStatusFollowsPrecedenceNotArrivalOrder()
             throws Exception
     {
