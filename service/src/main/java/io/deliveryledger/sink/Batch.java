@@ -32,12 +32,14 @@ record Batch(UUID journalId, long firstPosition, JournalMark last, List<Position
     }
 
     /**
-     * The same for every attempt to insert this batch into {@code table}, and never reused by another
-     * batch: ClickHouse drops a block whose token it has seen, so a retry after a lost answer stores nothing twice.
+     * The same for every attempt to insert {@code rows} of this batch into {@code table}, and never
+     * used for other rows: ClickHouse drops a block whose token it has seen, so a retry after a lost
+     * answer stores nothing twice. Rows are in journal order and a later attempt only ever leaves
+     * out rows stored meanwhile, so their first and last positions and their number name them.
      */
-    String deduplicationToken(String table)
+    String deduplicationToken(String table, List<? extends Positioned<?>> rows)
     {
-        return journalId + ":" + firstPosition + "-" + last.position() + ":" + table;
+        return journalId + ":" + rows.get(0).position() + "-" + rows.get(rows.size() - 1).position() + "#" + rows.size() + ":" + table;
     }
 
     record Positioned<T>(long position, T record)

@@ -15,6 +15,8 @@ import io.deliveryledger.journal.JournalReader;
 import io.deliveryledger.journal.JournalRecord;
 import io.deliveryledger.schema.SchemaMigrator;
 import io.deliveryledger.sink.Batch.Positioned;
+import io.deliveryledger.sink.ClickHouseInserter.Outcome;
+import io.deliveryledger.sink.ClickHouseInserter.Refusal;
 import io.github.resilience4j.core.IntervalFunction;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -37,8 +39,10 @@ import static java.util.Objects.requireNonNull;
 /**
  * The second stage of the data path: reads the journal, gathers batches bounded by rows, bytes and
  * age, inserts them into ClickHouse and acknowledges them in the journal once ClickHouse confirmed.
- * A failed insert is retried with exponential backoff for as long as it takes: the journal holds the
- * records meanwhile, so nothing is dropped; while ClickHouse is down the journal grows up to its cap.
+ * An insert that failed for any reason but its data is retried with exponential backoff for as long
+ * as it takes: the journal holds the records meanwhile, so nothing is dropped; while ClickHouse is
+ * down the journal grows up to its cap. Records ClickHouse refuses for their data are set aside in
+ * {@code rejected_requests} (see {@link ClickHouseInserter}), so one bad record never stops the journal.
  */
 public final class BatchWriter
 {
@@ -57,6 +61,8 @@ public final class BatchWriter
     private final Meter insertedRows;
     private final Meter duplicatesSkipped;
     private final Meter insertFailures;
+    private final Meter refusedRecords;
+    private final Meter unstorableRecords;
 
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean running;
@@ -70,7 +76,7 @@ public final class BatchWriter
         this.journal = requireNonNull(journal, "journal is null");
         this.codec = requireNonNull(codec, "codec is null");
         this.migrator = requireNonNull(migrator, "migrator is null");
-        this.inserter = new ClickHouseInserter(insertHandles, policy.duplicateWindow(), clock, new AddressClassifier(PhoneNumberUtil.getInstance()));
+        this.inserter = new ClickHouseInserter(insertHandles, policy.duplicateWindow(), clock, new AddressClassifier(PhoneNumberUtil.getInstance()), codec);
         this.policy = requireNonNull(policy, "policy is null");
         this.backoff = IntervalFunction.ofExponentialRandomBackoff(policy.initialBackoff(), 2.0, 0.5, policy.maxBackoff());
         this.clock = requireNonNull(clock, "clock is null");
@@ -79,6 +85,8 @@ public final class BatchWriter
         this.insertedRows = metrics.meter("sink.inserted-rows");
         this.duplicatesSkipped = metrics.meter("sink.duplicates-skipped");
         this.insertFailures = metrics.meter("sink.insert-failures");
+        this.refusedRecords = metrics.meter("sink.refused-records");
+        this.unstorableRecords = metrics.meter("sink.unstorable-records");
     }
 
     public synchronized void start()
@@ -128,18 +136,20 @@ public final class BatchWriter
                 if (batch.isEmpty()) {
                     continue;
                 }
-                Integer skipped = retryUntilDone("insert journal positions " + batch.get().firstPosition() + "-" + batch.get().last().position(), () -> {
+                Outcome outcome = retryUntilDone("insert journal positions " + batch.get().firstPosition() + "-" + batch.get().last().position(), () -> {
                     try (Timer.Context ignored = insertLatency.time()) {
                         return inserter.insert(batch.get());
                     }
                 });
-                if (skipped == null) {
+                if (outcome == null) {
                     return;
                 }
+                reportRefusals(outcome);
                 journal.acknowledge(batch.get().last());
                 batchRows.update(batch.get().size());
-                insertedRows.mark(batch.get().size() - skipped);
-                duplicatesSkipped.mark(skipped);
+                insertedRows.mark(batch.get().size() - outcome.skipped() - outcome.refused());
+                duplicatesSkipped.mark(outcome.skipped());
+                refusedRecords.mark(outcome.refused());
                 lastInsertAt = Optional.of(clock.instant());
             }
         }
@@ -154,6 +164,22 @@ public final class BatchWriter
         }
         finally {
             stopped.countDown();
+        }
+    }
+
+    /**
+     * A refused record that {@code rejected_requests} refused too cannot be kept in ClickHouse; the log
+     * keeps it whole rather than let it hold up the journal forever.
+     */
+    private void reportRefusals(Outcome outcome)
+    {
+        if (outcome.refused() > 0) {
+            log.warn("ClickHouse refused {} records for their data; they are in rejected_requests with reason '{}'", outcome.refused() - outcome.unstorable().size(), ClickHouseInserter.REFUSED_REASON);
+        }
+        for (Refusal refusal : outcome.unstorable()) {
+            unstorableRecords.mark();
+            log.error("ClickHouse refused journal record {} and its rejected_requests row ({}); the record: {}", refusal.position(), refusal.message(),
+                    new String(codec.encode(refusal.record()), StandardCharsets.UTF_8));
         }
     }
 
@@ -249,12 +275,9 @@ public final class BatchWriter
         return null;
     }
 
-    private static String rootMessage(Throwable throwable)
+    private static String rootMessage(Throwable failure)
     {
-        Throwable root = throwable;
-        while (root.getCause() != null && root.getCause() != root) {
-            root = root.getCause();
-        }
+        Throwable root = InsertFailure.rootCause(failure);
         return root.getClass().getSimpleName() + ": " + root.getMessage();
     }
 }

@@ -2,6 +2,8 @@ package io.deliveryledger.sink;
 
 import io.deliveryledger.analytics.AddressClassifier;
 import io.deliveryledger.analytics.AddressClassifier.AddressClassification;
+import io.deliveryledger.event.LedgerRecord;
+import io.deliveryledger.event.LedgerRecordCodec;
 import io.deliveryledger.event.RejectedRequest;
 import io.deliveryledger.event.StatusEvent;
 import io.deliveryledger.sink.Batch.Positioned;
@@ -9,10 +11,12 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.argument.Argument;
 import org.jdbi.v3.core.statement.PreparedBatch;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -26,13 +30,21 @@ import static java.util.Objects.requireNonNull;
  *
  * <p>Events already stored are skipped: the same callback twice, a Twilio retry, or a batch replayed
  * from the journal after a crash all carry an event id ClickHouse has seen. Each insert also carries a
- * deduplication token derived from the journal positions, so an insert whose answer was lost and that
- * is sent again is stored once.
+ * deduplication token derived from the journal positions of its rows, so an insert whose answer was
+ * lost and that is sent again is stored once, in the table and in the views it feeds.
+ *
+ * <p>When ClickHouse refuses rows for their data ({@link InsertFailure#REFUSED_DATA}), the rows are
+ * halved until the refused ones are alone; each of those is stored in {@code rejected_requests} with
+ * ClickHouse's message and the whole record, and everything else is stored as usual. A batch of n
+ * rows with one bad row costs about 2 log2(n) inserts, once.
  */
 final class ClickHouseInserter
 {
     static final String EVENTS_TABLE = "status_events";
     static final String REJECTED_TABLE = "rejected_requests";
+    static final String REFUSED_REASON = "refused_by_clickhouse";
+    private static final String REFUSALS = "refused";
+    private static final int MAX_DETAIL_LENGTH = 2000;
 
     // Every column in table order: the driver's binary insert path writes whole rows.
     private static final String INSERT_EVENT = """
@@ -50,35 +62,113 @@ final class ClickHouseInserter
     private final Duration duplicateWindow;
     private final Clock clock;
     private final AddressClassifier classifier;
+    private final LedgerRecordCodec codec;
 
-    ClickHouseInserter(InsertHandles handles, Duration duplicateWindow, Clock clock, AddressClassifier classifier)
+    ClickHouseInserter(InsertHandles handles, Duration duplicateWindow, Clock clock, AddressClassifier classifier, LedgerRecordCodec codec)
     {
         this.handles = requireNonNull(handles, "handles is null");
         this.duplicateWindow = requireNonNull(duplicateWindow, "duplicateWindow is null");
         this.clock = requireNonNull(clock, "clock is null");
         this.classifier = requireNonNull(classifier, "classifier is null");
+        this.codec = requireNonNull(codec, "codec is null");
     }
 
-    /** Inserts the batch; returns the number of events skipped as already stored. */
-    int insert(Batch batch)
+    /**
+     * What one batch came to: events skipped as already stored, records ClickHouse refused (stored in
+     * {@code rejected_requests} instead), and refused records that could not be stored even there.
+     */
+    record Outcome(int skipped, int refused, List<Refusal> unstorable)
+    {
+        Outcome
+        {
+            unstorable = List.copyOf(unstorable);
+        }
+    }
+
+    /** A journal record ClickHouse refused, with its message. */
+    record Refusal(long position, LedgerRecord record, String message)
+    {
+        Refusal
+        {
+            requireNonNull(record, "record is null");
+            requireNonNull(message, "message is null");
+        }
+    }
+
+    /**
+     * Inserts the batch. Throws when an insert fails for any reason but the data: the whole batch is
+     * then tried again, and the tokens keep what was stored already from being stored twice.
+     */
+    Outcome insert(Batch batch)
     {
         Timestamp insertedAt = Timestamp.from(clock.instant());
+        List<Refusal> refusals = new ArrayList<>();
         // Rejected requests first: once a batch's events are visible, everything before them is stored.
-        if (!batch.rejectedRequests().isEmpty()) {
-            try (Handle handle = handles.open(batch.deduplicationToken(REJECTED_TABLE))) {
-                insertRejected(handle, batch.rejectedRequests(), insertedAt);
+        insertSplitting(batch, REJECTED_TABLE, batch.rejectedRequests(), (handle, rows) -> insertRejected(handle, rows, insertedAt), refusals);
+        if (batch.events().isEmpty() && refusals.isEmpty()) {
+            return new Outcome(0, 0, List.of());
+        }
+        List<Positioned<StatusEvent>> fresh = batch.events();
+        if (!fresh.isEmpty()) {
+            try (Handle handle = handles.open(batch.deduplicationToken(EVENTS_TABLE, fresh))) {
+                fresh = withoutStoredEvents(handle, fresh);
             }
         }
-        if (batch.events().isEmpty()) {
-            return 0;
+        insertSplitting(batch, EVENTS_TABLE, fresh, (handle, rows) -> insertEvents(handle, rows, insertedAt), refusals);
+        List<Refusal> unstorable = new ArrayList<>();
+        List<Positioned<RejectedRequest>> set = refusals.stream().map(refusal -> new Positioned<>(refusal.position(), setAside(refusal))).toList();
+        insertSplitting(batch, REJECTED_TABLE + ":" + REFUSALS, set, (handle, rows) -> insertRejected(handle, rows, insertedAt), unstorable);
+        return new Outcome(batch.events().size() - fresh.size(), refusals.size(), unstorable);
+    }
+
+    /**
+     * Inserts {@code rows} with one insert; when ClickHouse refuses them for their data, inserts each
+     * half the same way, down to single rows, which are added to {@code refusals}.
+     */
+    private <T extends LedgerRecord> void insertSplitting(Batch batch, String tokenTable, List<Positioned<T>> rows, RowsInsert<T> insert, List<Refusal> refusals)
+    {
+        if (rows.isEmpty()) {
+            return;
         }
-        try (Handle handle = handles.open(batch.deduplicationToken(EVENTS_TABLE))) {
-            List<Positioned<StatusEvent>> fresh = withoutStoredEvents(handle, batch.events());
-            if (!fresh.isEmpty()) {
-                insertEvents(handle, fresh, insertedAt);
+        try (Handle handle = handles.open(batch.deduplicationToken(tokenTable, rows))) {
+            insert.insert(handle, rows);
+        }
+        catch (RuntimeException e) {
+            if (InsertFailure.classify(e) == InsertFailure.RETRYABLE) {
+                throw e;
             }
-            return batch.events().size() - fresh.size();
+            if (rows.size() == 1) {
+                refusals.add(new Refusal(rows.get(0).position(), rows.get(0).record(), rootMessage(e)));
+                return;
+            }
+            int half = rows.size() / 2;
+            insertSplitting(batch, tokenTable, rows.subList(0, half), insert, refusals);
+            insertSplitting(batch, tokenTable, rows.subList(half, rows.size()), insert, refusals);
         }
+    }
+
+    @FunctionalInterface
+    private interface RowsInsert<T>
+    {
+        void insert(Handle handle, List<Positioned<T>> rows);
+    }
+
+    /** A refused record as a rejected request: ClickHouse's reason, and the whole record to replay it from. */
+    private RejectedRequest setAside(Refusal refusal)
+    {
+        Map<String, String> payload = Map.of("payload", new String(codec.encode(refusal.record()), StandardCharsets.UTF_8));
+        String detail = refusal.message().length() <= MAX_DETAIL_LENGTH ? refusal.message() : refusal.message().substring(0, MAX_DETAIL_LENGTH) + "...";
+        if (refusal.record() instanceof StatusEvent event) {
+            return new RejectedRequest(event.receivedAt(), event.source().columnValue(), REFUSED_REASON, detail, event.accountSid(), event.messageSid(), "", payload);
+        }
+        RejectedRequest rejected = (RejectedRequest) refusal.record();
+        return new RejectedRequest(rejected.receivedAt(), rejected.endpoint(), REFUSED_REASON, detail, rejected.accountSid(), rejected.messageSid(), rejected.url(), payload);
+    }
+
+    private static String rootMessage(Throwable failure)
+    {
+        Throwable root = InsertFailure.rootCause(failure);
+        return root.getMessage() == null ? root.toString() : root.getMessage();
     }
 
     private void insertEvents(Handle handle, List<Positioned<StatusEvent>> events, Timestamp insertedAt)

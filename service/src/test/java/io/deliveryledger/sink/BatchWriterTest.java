@@ -20,6 +20,8 @@ import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 
@@ -29,6 +31,7 @@ import static org.awaitility.Awaitility.await;
 final class BatchWriterTest
 {
     private static final String ACCOUNT = "AC" + "6".repeat(32);
+    private static final String UNSTORABLE_ACCOUNT = "AC" + "7".repeat(32);
 
     @TempDir
     Path directory;
@@ -77,9 +80,74 @@ final class BatchWriterTest
         }
     }
 
+    @Test
+    void recordsClickHouseRefusesAreSetAsideAndTheRestIsStored()
+            throws Exception
+    {
+        try (TestingClickHouseEngine engine = new TestingClickHouseEngine(directory.resolve("clickhouse"))) {
+            engine.start();
+            ClickHouseFactory clickhouse = TestingLedger.clickhouseSettings(engine, "refusals");
+            clickhouse.buildMigrator().migrate();
+            Jdbi database = clickhouse.buildDatabaseJdbi();
+            // Refusals ClickHouse makes for the data alone, whatever the edge accepted: an operator's constraints.
+            database.useHandle(handle -> {
+                handle.execute("ALTER TABLE status_events ADD CONSTRAINT no_poison CHECK tags['campaign'] != 'poison'");
+                handle.execute("ALTER TABLE rejected_requests ADD CONSTRAINT no_unstorable CHECK account_sid != '" + UNSTORABLE_ACCOUNT + "'");
+            });
+            LedgerRecordCodec codec = new LedgerRecordCodec();
+            BatchPolicy policy = new BatchPolicy(1000, 1 << 20, Duration.ofMillis(200), Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofHours(1));
+            MetricRegistry metrics = new MetricRegistry();
+
+            try (Journal journal = Journal.open(new JournalSettings(directory.resolve("journal"), 1 << 20, 16 << 20, Duration.ZERO), new MetricRegistry())) {
+                List<String> good = new ArrayList<>();
+                List<String> poisoned = new ArrayList<>();
+                for (int record = 0; record < 100; record++) {
+                    String sid = StatusCallbacks.messageSid();
+                    boolean poison = record == 0 || record == 37 || record == 99;
+                    (poison ? poisoned : good).add(sid);
+                    journal.append(codec.encode(event(ACCOUNT, sid, Map.of("campaign", poison ? "poison" : "spring")))).get();
+                }
+                String unstorable = StatusCallbacks.messageSid();
+                journal.append(codec.encode(event(UNSTORABLE_ACCOUNT, unstorable, Map.of("campaign", "poison")))).get();
+
+                BatchWriter writer = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), policy, Clock.systemUTC(), metrics);
+                writer.start();
+                try {
+                    await().atMost(Duration.ofSeconds(60)).until(() -> journal.lag() == 0);
+                }
+                finally {
+                    writer.stop();
+                }
+
+                List<String> stored = database.withHandle(handle -> handle.createQuery("SELECT message_sid FROM status_events ORDER BY journal_position").mapTo(String.class).list());
+                assertThat(stored).containsExactlyElementsOf(good);
+                List<Map<String, Object>> setAside = database.withHandle(handle -> handle.createQuery(
+                                "SELECT endpoint, reason, detail, message_sid, parameters['payload'] AS payload FROM rejected_requests ORDER BY journal_position")
+                        .mapToMap().list());
+                assertThat(setAside).extracting(row -> row.get("message_sid")).containsExactlyElementsOf(poisoned);
+                for (Map<String, Object> row : setAside) {
+                    assertThat(row).containsEntry("endpoint", "callback").containsEntry("reason", "refused_by_clickhouse");
+                    assertThat((String) row.get("detail")).contains("no_poison");
+                    StatusEvent original = (StatusEvent) codec.decode(((String) row.get("payload")).getBytes(StandardCharsets.UTF_8));
+                    assertThat(original.messageSid()).isEqualTo(row.get("message_sid"));
+                    assertThat(original.tags()).containsEntry("campaign", "poison");
+                }
+                assertThat(metrics.meter("sink.refused-records").getCount()).isEqualTo(4);
+                assertThat(metrics.meter("sink.unstorable-records").getCount()).isEqualTo(1);
+                assertThat(metrics.meter("sink.insert-failures").getCount()).isZero();
+                assertThat(writer.failure()).isEmpty();
+            }
+        }
+    }
+
     private static StatusEvent event(String sid)
     {
-        ParsedWebhook parsed = new WebhookParser().parseStatusCallback(StatusCallbacks.callback(ACCOUNT, sid, "delivered"), Map.of(), Instant.now(), Optional.empty());
+        return event(ACCOUNT, sid, Map.of());
+    }
+
+    private static StatusEvent event(String account, String sid, Map<String, String> tags)
+    {
+        ParsedWebhook parsed = new WebhookParser().parseStatusCallback(StatusCallbacks.callback(account, sid, "delivered"), tags, Instant.now(), Optional.empty());
         return ((ParsedWebhook.Accepted) parsed).event();
     }
 }

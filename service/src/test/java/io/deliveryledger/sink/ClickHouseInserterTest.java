@@ -2,6 +2,7 @@ package io.deliveryledger.sink;
 
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import io.deliveryledger.analytics.AddressClassifier;
+import io.deliveryledger.event.LedgerRecordCodec;
 import io.deliveryledger.event.RejectedRequest;
 import io.deliveryledger.event.StatusEvent;
 import io.deliveryledger.journal.JournalMark;
@@ -71,13 +72,13 @@ final class ClickHouseInserterTest
         }
         // The same events twice within the batch, as a Twilio retry would be.
         events.add(new Positioned<>(12_000, events.get(0).record()));
-        ClickHouseInserter inserter = new ClickHouseInserter(clickhouse.buildInsertHandles(), Duration.ofHours(1), Clock.systemUTC(), new AddressClassifier(PhoneNumberUtil.getInstance()));
+        ClickHouseInserter inserter = new ClickHouseInserter(clickhouse.buildInsertHandles(), Duration.ofHours(1), Clock.systemUTC(), new AddressClassifier(PhoneNumberUtil.getInstance()), new LedgerRecordCodec());
         UUID journal = UUID.randomUUID();
         RejectedRequest rejected = new RejectedRequest(Instant.now(), "/twilio/status", "unknown_status", "bad", ACCOUNT, "SMx", "http://x", Map.of("a", "b"));
 
-        assertThat(inserter.insert(new Batch(journal, 0, new JournalMark(12_001, 1), events, List.of(new Positioned<>(12_001, rejected))))).isEqualTo(1);
+        assertThat(inserter.insert(new Batch(journal, 0, new JournalMark(12_001, 1), events, List.of(new Positioned<>(12_001, rejected)))).skipped()).isEqualTo(1);
         // Replayed after a crash with other boundaries: every event is found and skipped.
-        assertThat(inserter.insert(new Batch(journal, 5, new JournalMark(12_000, 1), events.subList(5, 12_001), List.of()))).isEqualTo(11_996);
+        assertThat(inserter.insert(new Batch(journal, 5, new JournalMark(12_000, 1), events.subList(5, 12_001), List.of())).skipped()).isEqualTo(11_996);
 
         assertThat(count("SELECT count() FROM status_events WHERE status = 'delivered'")).isEqualTo(12_000);
         assertThat(count("SELECT count() FROM message_status WHERE status = 'delivered'")).isEqualTo(12_000);
@@ -95,17 +96,17 @@ final class ClickHouseInserterTest
     @Test
     void copiesAreRecognisedWithinTheDuplicateWindowOfTheOriginal()
     {
-        ClickHouseInserter inserter = new ClickHouseInserter(clickhouse.buildInsertHandles(), Duration.ofHours(1), Clock.systemUTC(), new AddressClassifier(PhoneNumberUtil.getInstance()));
+        ClickHouseInserter inserter = new ClickHouseInserter(clickhouse.buildInsertHandles(), Duration.ofHours(1), Clock.systemUTC(), new AddressClassifier(PhoneNumberUtil.getInstance()), new LedgerRecordCodec());
         UUID journal = UUID.randomUUID();
         String sid = StatusCallbacks.messageSid();
         Instant original = Instant.now().minus(Duration.ofHours(3));
         inserter.insert(batchOf(journal, 0, event(sid, "sent", original)));
 
         // A Twilio retry ten minutes later, and a replay of the same journal record: found and skipped.
-        assertThat(inserter.insert(batchOf(journal, 1, event(sid, "sent", original.plus(Duration.ofMinutes(10)))))).isEqualTo(1);
-        assertThat(inserter.insert(batchOf(journal, 2, event(sid, "sent", original)))).isEqualTo(1);
+        assertThat(inserter.insert(batchOf(journal, 1, event(sid, "sent", original.plus(Duration.ofMinutes(10))))).skipped()).isEqualTo(1);
+        assertThat(inserter.insert(batchOf(journal, 2, event(sid, "sent", original))).skipped()).isEqualTo(1);
         // The same content two hours later is past the window: stored again, as documented.
-        assertThat(inserter.insert(batchOf(journal, 3, event(sid, "sent", original.plus(Duration.ofHours(2)))))).isZero();
+        assertThat(inserter.insert(batchOf(journal, 3, event(sid, "sent", original.plus(Duration.ofHours(2))))).skipped()).isZero();
         assertThat(count("SELECT count() FROM status_events WHERE message_sid = '" + sid + "'")).isEqualTo(2);
     }
 
