@@ -11,6 +11,8 @@ import io.deliveryledger.event.LedgerRecordCodec;
 import io.deliveryledger.health.ClickHouseHealthCheck;
 import io.deliveryledger.health.DiskSpaceHealthCheck;
 import io.deliveryledger.health.JournalHealthCheck;
+import io.deliveryledger.health.Liveness;
+import io.deliveryledger.health.PrometheusExposition;
 import io.deliveryledger.intake.ForbiddenRequests;
 import io.deliveryledger.intake.RegistrationResource;
 import io.deliveryledger.intake.Webhook.WebhookKind;
@@ -163,5 +165,8 @@ public final class DeliveryLedgerApplication
         environment.healthChecks().register("clickhouse", new ClickHouseHealthCheck(jdbi));
         environment.healthChecks().register("journal", new JournalHealthCheck(journal, batchWriter));
         environment.healthChecks().register("disk", new DiskSpaceHealthCheck(journal.directory(), configuration.getJournal().minFreeSpaceBytes()));
+        // Liveness (the container's health check) leaves ClickHouse out: while it is down, the journal takes the callbacks.
+        environment.admin().addServlet("liveness", Liveness.servlet(journal)).addMapping(Liveness.PATH);
+        environment.admin().addServlet("prometheus", PrometheusExposition.servlet(environment.metrics())).addMapping(PrometheusExposition.PATH);
     }
 }

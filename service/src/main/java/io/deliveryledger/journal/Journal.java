@@ -85,7 +85,8 @@ public final class Journal
     private FileChannel activeChannel;
     private long activeFileSize;
     private long nextPosition;
-    private IOException writeFailure;
+    // Written by the writer thread only; volatile for the liveness check.
+    private volatile IOException writeFailure;
 
     private volatile boolean closed;
 
@@ -262,6 +263,26 @@ public final class Journal
     public Path directory()
     {
         return settings.directory();
+    }
+
+    /**
+     * Why appends can no longer reach the disk, if they can't: the journal is closed, its writer thread
+     * has ended, or a failed write could not be undone. Only a restart, which recovers the journal, helps
+     * then; a full journal or a failing disk is not such a reason (appends resume once they pass).
+     */
+    public Optional<String> stoppedReason()
+    {
+        if (closed) {
+            return Optional.of("the journal is closed");
+        }
+        if (!writer.isAlive()) {
+            return Optional.of("the journal's writer thread has ended");
+        }
+        IOException failure = writeFailure;
+        if (failure != null) {
+            return Optional.of("the journal stopped writing after a failed write it could not undo: " + failure);
+        }
+        return Optional.empty();
     }
 
     /** Stops accepting appends, writes the ones already queued, and releases the directory. Idempotent. */
