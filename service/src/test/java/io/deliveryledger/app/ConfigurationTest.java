@@ -86,7 +86,7 @@ final class ConfigurationTest
                 .hasMessageContaining("clickhouse.database must be a plain identifier");
     }
 
-    private static DeliveryLedgerConfiguration load(Map<String, String> environment)
+    static DeliveryLedgerConfiguration load(Map<String, String> environment)
             throws Exception
     {
         Path root = Path.of(System.getProperty("ledger.repository.root", "..")).toAbsolutePath().normalize();
