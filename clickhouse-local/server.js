@@ -7,10 +7,10 @@
 //
 // Differences from a server, on purpose or by chDB's nature:
 //  - no users: any user, password or basic-auth header is accepted and ignored;
-//  - statements run one at a time (chDB serialises its session anyway);
-//  - responses are always complete before they are sent (as wait_end_of_query=1);
-//  - ClickHouse's native compression (compress=1 / decompress=1) is refused:
-//    clients must ask for none, e.g. JDBC URL parameter compress=0;
+//  - statements run one at a time (chDB serialises its session anyway), and a
+//    SELECT holds the session until its output has been sent;
+//  - HTTP response compression (enable_http_compression=1) offers gzip, deflate
+//    and br only; other Accept-Encodings are answered unencoded;
 //  - no sessions (session_id is ignored) and GET requests are not read-only.
 //
 // Configuration: CLICKHOUSE_LOCAL_PORT (8123), CLICKHOUSE_LOCAL_DATA
@@ -25,8 +25,12 @@ const fs = require('fs');
 const http = require('http');
 const os = require('os');
 const path = require('path');
+const zlib = require('zlib');
+const lz4 = require('lz4js');
+const { decompressBlocks } = require('./lib/compression');
 const { ClickHouseError } = require('./lib/errors');
 const { LocalEngine } = require('./lib/engine');
+const { QueryResponse, isEnabled } = require('./lib/response');
 
 const HOST = '127.0.0.1';
 const PORT = Number(process.env.CLICKHOUSE_LOCAL_PORT || 8123);
@@ -114,23 +118,23 @@ async function serve(engine, request, response) {
     'X-ClickHouse-Server-Display-Name': SERVER_NAME,
     'X-ClickHouse-Timezone': engine.timezone,
   };
+  const output = new QueryResponse(response, { headers: commonHeaders, ...QueryResponse.optionsFor(url.searchParams, request.headers) });
   try {
     const body = await readBody(request);
     if (url.pathname === '/ping' || (url.pathname === '/' && request.method === 'GET' && !url.searchParams.has('query'))) {
-      send(response, 200, { 'Content-Type': 'text/plain; charset=UTF-8' }, 'Ok.\n');
+      QueryResponse.sendPlain(response, 200, { 'Content-Type': 'text/plain; charset=UTF-8' }, 'Ok.\n');
       return;
     }
     if (url.pathname !== '/') {
-      send(response, 404, { 'Content-Type': 'text/plain; charset=UTF-8' }, `There is no handle ${url.pathname}\n`);
+      QueryResponse.sendPlain(response, 404, { 'Content-Type': 'text/plain; charset=UTF-8' }, `There is no handle ${url.pathname}\n`);
       return;
     }
     if (request.method !== 'GET' && request.method !== 'POST') {
-      send(response, 405, { 'Content-Type': 'text/plain; charset=UTF-8', Allow: 'GET, POST' }, '');
+      QueryResponse.sendPlain(response, 405, { 'Content-Type': 'text/plain; charset=UTF-8', Allow: 'GET, POST' }, '');
       return;
     }
-    const started = process.hrtime.bigint();
-    const result = await engine.execute(parseQueryRequest(url, request.headers, body));
-    const summary = {
+    const result = await engine.execute(parseQueryRequest(url, request.headers, body), output);
+    output.finish({
       // chDB reports the size of a result but not how much it read to make it.
       read_rows: result.result.rows,
       read_bytes: result.result.bytes,
@@ -139,40 +143,23 @@ async function serve(engine, request, response) {
       total_rows_to_read: result.result.rows,
       result_rows: result.result.rows,
       result_bytes: result.result.bytes,
-      elapsed_ns: process.hrtime.bigint() - started,
-    };
-    send(response, 200, {
-      ...commonHeaders,
-      'Content-Type': contentTypeOf(result.format),
-      'X-ClickHouse-Format': result.format,
-      // ClickHouse sends every number in the summary as a string.
-      'X-ClickHouse-Summary': JSON.stringify(summary, (key, value) => (key === '' ? value : String(value))),
-    }, result.body);
+    });
   } catch (thrown) {
     const error = ClickHouseError.fromThrown(thrown);
     console.error(`${new Date().toISOString()} query_id=${queryId} ${error.message.split('\n', 1)[0]}`);
-    send(response, error.httpStatus, {
-      ...commonHeaders,
-      'Content-Type': 'text/plain; charset=UTF-8',
-      'X-ClickHouse-Exception-Code': String(error.code),
-    }, `${error.message}\n`);
+    output.fail(error);
   }
 }
 
 // Splits a request into the statement and how to run it, as ClickHouse does:
 // a `query` URL parameter is the start of the statement and the body follows
 // it on the next line (for an INSERT, the body is its data); without one, the
-// body is the whole statement.
-function parseQueryRequest(url, headers, body) {
+// body is the whole statement. The body is decoded first: HTTP Content-Encoding,
+// then ClickHouse's native compression if `decompress=1`.
+function parseQueryRequest(url, headers, rawBody) {
   const parameters = url.searchParams;
-  if (isEnabled(parameters.get('compress')) || isEnabled(parameters.get('decompress'))) {
-    throw ClickHouseError.of(48, 'NOT_IMPLEMENTED', 'The local ClickHouse engine does not implement '
-      + "ClickHouse's native compression (compress=1, decompress=1); ask for none, e.g. with compress=0 in a JDBC URL");
-  }
-  const encoding = headers['content-encoding'];
-  if (encoding && encoding !== 'identity') {
-    throw ClickHouseError.of(48, 'NOT_IMPLEMENTED', `The local ClickHouse engine does not decode Content-Encoding: ${encoding}`);
-  }
+  const encodedBody = decodeContent(headers['content-encoding'], rawBody);
+  const body = isEnabled(parameters.get('decompress')) ? decompressBlocks(encodedBody) : encodedBody;
   const query = parameters.get('query');
   const settings = new Map();
   const queryParameters = {};
@@ -192,8 +179,32 @@ function parseQueryRequest(url, headers, body) {
   };
 }
 
-function isEnabled(flag) {
-  return flag !== null && flag !== '' && flag !== '0' && flag.toLowerCase() !== 'false';
+// A request body in HTTP Content-Encoding, as ClickHouse decodes it whether or
+// not enable_http_compression is set.
+function decodeContent(encoding, body) {
+  const name = (encoding || 'identity').trim().toLowerCase();
+  try {
+    switch (name) {
+      case 'identity':
+      case 'none':
+      case '':
+        return body;
+      case 'gzip':
+      case 'x-gzip':
+        return zlib.gunzipSync(body);
+      case 'deflate':
+        return zlib.inflateSync(body);
+      case 'br':
+        return zlib.brotliDecompressSync(body);
+      case 'lz4':
+        return Buffer.from(lz4.decompress(body));
+      default:
+        break;
+    }
+  } catch (error) {
+    throw ClickHouseError.of(432, 'CANNOT_DECOMPRESS', `Cannot decode the request body (Content-Encoding: ${name}): ${error.message}`);
+  }
+  throw ClickHouseError.of(48, 'NOT_IMPLEMENTED', `The local ClickHouse engine does not decode Content-Encoding: ${name}`);
 }
 
 function readBody(request) {
@@ -203,29 +214,6 @@ function readBody(request) {
     request.on('end', () => resolve(Buffer.concat(chunks)));
     request.on('error', reject);
   });
-}
-
-function send(response, status, headers, body) {
-  response.writeHead(status, { ...headers, 'Content-Length': Buffer.byteLength(body) });
-  response.end(body);
-}
-
-// The content types ClickHouse gives its common output formats; clients go by
-// X-ClickHouse-Format, so this is for people reading responses with curl.
-function contentTypeOf(format) {
-  if (/^(TabSeparated|TSV)/i.test(format)) {
-    return 'text/tab-separated-values; charset=UTF-8';
-  }
-  if (/^CSV/i.test(format)) {
-    return 'text/csv; charset=UTF-8; header=absent';
-  }
-  if (/^JSON/i.test(format)) {
-    return 'application/json; charset=UTF-8';
-  }
-  if (/^(Pretty|Vertical|Markdown|Values|TSKV|Raw|LineAsString)/i.test(format)) {
-    return 'text/plain; charset=UTF-8';
-  }
-  return 'application/octet-stream';
 }
 
 main();

@@ -7,7 +7,9 @@
 // context. So whatever a request changes in the session (its database, its
 // URL settings, a SET or USE it runs) is undone before the next request runs.
 
+const { execFileSync } = require('child_process');
 const fs = require('fs');
+const net = require('net');
 const path = require('path');
 const { ClickHouseError } = require('./errors');
 const { describeStatement } = require('./statement');
@@ -22,19 +24,25 @@ const native = require(path.join(path.dirname(require.resolve('chdb')), 'dist', 
 
 const EMPTY = Buffer.alloc(0);
 const SETTING_NAME = /^[A-Za-z_][A-Za-z0-9_]*$/;
+const FORMAT_NAME = /^[A-Za-z][A-Za-z0-9_]*$/;
 const DEFAULT_DATABASE = 'default';
+// Statements whose output streams to the client while they run; the others
+// (SHOW, DESCRIBE, EXPLAIN...) answer with little and are sent whole.
+const STREAMED_KINDS = new Set(['SELECT', 'WITH']);
 
 class LocalEngine {
   #connection;
   #baselineSettings;
   #insertDataFile;
+  #outputPipe;
   #database = null;
   #queue = Promise.resolve();
 
-  constructor(connection, baselineSettings, insertDataFile, version, timezone) {
+  constructor(connection, baselineSettings, files, version, timezone) {
     this.#connection = connection;
     this.#baselineSettings = baselineSettings;
-    this.#insertDataFile = insertDataFile;
+    this.#insertDataFile = files.insertDataFile;
+    this.#outputPipe = files.outputPipe;
     this.version = version;
     this.timezone = timezone;
   }
@@ -52,13 +60,16 @@ class LocalEngine {
     // extension, because FROM INFILE picks a decompression method by extension.
     const insertDataFile = path.join(directory, 'tmp', 'clickhouse-local-insert-data');
     fs.mkdirSync(path.dirname(insertDataFile), { recursive: true });
+    // Where a streamed SELECT writes its output (see #stream), beside it.
+    const outputPipe = path.join(directory, 'tmp', 'clickhouse-local-output');
+    makeFifo(outputPipe);
     const query = async (sql) => parseJsonRows((await native.QueryAsyncConnection(connection, sql, 'JSONEachRow')).bytes);
     // chDB changes a few settings from their defaults when it starts; resetting a
     // setting must restore those values, not ClickHouse's defaults.
     const baseline = new Map((await query('SELECT name, value FROM system.settings WHERE changed'))
       .map((row) => [row.name, row.value]));
     const [server] = await query('SELECT version() AS version, timezone() AS timezone');
-    return new LocalEngine(connection, baseline, insertDataFile, server.version, server.timezone);
+    return new LocalEngine(connection, baseline, { insertDataFile, outputPipe }, server.version, server.timezone);
   }
 
   // Runs one request. chDB would serialise statements on its one session anyway;
@@ -68,9 +79,12 @@ class LocalEngine {
   //   request.database    current database for this request
   //   request.settings    Map of ClickHouse settings for this request only
   //   request.parameters  { name: value } for {name:Type} placeholders
-  // Resolves to { body, format, written: { rows, bytes }, result: { rows, bytes } }.
-  execute(request) {
-    const run = this.#queue.then(() => this.#run(request));
+  // The output goes to `output` (a QueryResponse: setFormat, write, onceDrained,
+  // onceClosed, closed) as it is produced. The next request runs once this one's
+  // output has been handed over in full.
+  // Resolves to { written: { rows, bytes }, result: { rows, bytes } }.
+  execute(request, output) {
+    const run = this.#queue.then(() => this.#run(request, output));
     this.#queue = run.catch(() => {});
     return run;
   }
@@ -81,12 +95,17 @@ class LocalEngine {
     native.CloseConnection(this.#connection);
   }
 
-  async #run(request) {
+  async #run(request, output) {
     const statement = describeStatement(request.text.toString('latin1'));
     await this.#useDatabase(request.database || DEFAULT_DATABASE);
     await this.#applySettings(request.settings);
     try {
-      return await this.#runStatement(statement, request);
+      output.setFormat(statement.outputFormat || request.format);
+      const result = await this.#runStatement(statement, request, output);
+      if (result.body) {
+        output.write(result.body);
+      }
+      return { written: result.written, result: result.result };
     } finally {
       const changed = [...request.settings.keys()];
       if (statement.kind === 'SET') {
@@ -115,8 +134,11 @@ class LocalEngine {
     }
   }
 
-  async #runStatement(statement, request) {
+  async #runStatement(statement, request, output) {
     const hasParameters = Object.keys(request.parameters).length > 0;
+    if (STREAMED_KINDS.has(statement.kind) && !statement.intoOutfile) {
+      return this.#stream(statement, request, output);
+    }
     if (statement.kind === 'INSERT' && statement.insertData) {
       if (hasParameters) {
         throw ClickHouseError.of(48, 'NOT_IMPLEMENTED',
@@ -136,6 +158,44 @@ class LocalEngine {
     return {
       body: Buffer.from(result.bytes.buffer, result.bytes.byteOffset, result.bytes.byteLength),
       format: statement.outputFormat || request.format,
+      written: { rows: 0, bytes: 0 },
+      result: { rows: result.rowsRead, bytes: result.bytesRead },
+    };
+  }
+
+  // chDB's own streaming API formats each block as a document of its own (a
+  // header per block in CSVWithNames, one Parquet file per block), so it cannot
+  // give a server's output. Instead the statement writes its output into a
+  // named pipe with INTO OUTFILE, in the requested format, exactly as
+  // ClickHouse formats it, and what arrives on the pipe goes to the client
+  // while the statement runs; the pipe's capacity holds ClickHouse back when
+  // the client reads slowly. A client that goes away closes the pipe, which
+  // fails the statement's next write and so ends it.
+  //   SELECT ... [FORMAT CSV] [SETTINGS ...]
+  //   SELECT ... INTO OUTFILE '<pipe>' TRUNCATE FORMAT CSV [SETTINGS ...]
+  async #stream(statement, request, output) {
+    const format = statement.outputFormat || request.format;
+    if (!FORMAT_NAME.test(format)) {
+      throw ClickHouseError.of(73, 'UNKNOWN_FORMAT', `Unknown format ${format}`);
+    }
+    const clause = ` INTO OUTFILE ${quote(this.#outputPipe)} TRUNCATE${statement.outputFormat ? ' ' : ` FORMAT ${format} `}`;
+    const at = statement.outputClauseStart;
+    const sql = Buffer.concat([request.text.subarray(0, at), Buffer.from(clause, 'utf8'), request.text.subarray(at)]).toString('utf8');
+    const pipe = openPipe(this.#outputPipe);
+    const delivered = deliver(pipe.reader, output);
+    let result;
+    try {
+      result = Object.keys(request.parameters).length > 0
+        ? await native.QueryAsyncConnection(this.#connection, sql, 'TabSeparated', request.parameters)
+        : await native.QueryAsyncConnection(this.#connection, sql, 'TabSeparated');
+    } finally {
+      // ClickHouse has closed its end; with ours closed too, the reader gets
+      // to the end of the pipe once it has read what is in it.
+      fs.closeSync(pipe.keepOpen);
+      await delivered;
+    }
+    return {
+      body: null,
       written: { rows: 0, bytes: 0 },
       result: { rows: result.rowsRead, bytes: result.bytesRead },
     };
@@ -206,6 +266,60 @@ class LocalEngine {
       : `${name} = DEFAULT`);
     await this.#query(`SET ${assignments.join(', ')}`);
   }
+}
+
+// A named pipe at `file`, made once per data directory; anything else there
+// (a file left by an older version) is replaced.
+function makeFifo(file) {
+  try {
+    if (fs.lstatSync(file).isFIFO()) {
+      return;
+    }
+    fs.rmSync(file, { force: true });
+  } catch (error) {
+    if (error.code !== 'ENOENT') {
+      throw error;
+    }
+  }
+  execFileSync('mkfifo', ['-m', '600', file]);
+}
+
+// Opens the pipe for reading without waiting for a writer. A second, write
+// end held open here keeps the reader from seeing the end of the pipe before
+// ClickHouse has opened it, and after each time ClickHouse flushes; closing it
+// lets the reader finish.
+function openPipe(file) {
+  const readEnd = fs.openSync(file, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  let keepOpen;
+  try {
+    keepOpen = fs.openSync(file, fs.constants.O_WRONLY | fs.constants.O_NONBLOCK);
+  } catch (error) {
+    fs.closeSync(readEnd);
+    throw error;
+  }
+  return { reader: new net.Socket({ fd: readEnd, readable: true, writable: false }), keepOpen };
+}
+
+// Copies what arrives on the pipe to the output, pausing while the client is
+// behind. Resolves when the pipe is done with, whether read to its end or
+// closed because the client went away.
+function deliver(reader, output) {
+  return new Promise((resolve) => {
+    const stopReading = () => reader.destroy();
+    if (output.closed) {
+      stopReading();
+    } else {
+      output.onceClosed(stopReading);
+    }
+    reader.on('data', (chunk) => {
+      if (!output.write(chunk) && !output.closed) {
+        reader.pause();
+        output.onceDrained(() => reader.resume());
+      }
+    });
+    reader.on('error', stopReading);
+    reader.on('close', resolve);
+  });
 }
 
 function parseJsonRows(bytes) {

@@ -134,6 +134,10 @@ class Scanner {
 //   kind          first keyword, upper case ('SELECT', 'INSERT', 'SET', ...)
 //   outputFormat  the name in a top-level `FORMAT x` clause of a non-INSERT
 //                 statement, as written, or null
+//   outputClauseStart  for a non-INSERT, where an `INTO OUTFILE` clause goes:
+//                 before the FORMAT clause if there is one, else after the
+//                 statement's last token (before a final semicolon or comment)
+//   intoOutfile   whether the statement has its own top-level INTO OUTFILE
 //   insertData    for an INSERT that carries data (`FORMAT x` or `VALUES`), byte
 //                 offsets into the text and the data's format:
 //                   { dataClauseStart, formatClauseStart, format, dataStart }
@@ -153,9 +157,10 @@ function describeStatement(text) {
   }
   const kind = token.type === 'word' ? token.upper : '';
   if (kind === 'INSERT') {
-    return { kind, outputFormat: null, insertData: findInsertData(scanner, text) };
+    return { kind, outputFormat: null, outputClauseStart: null, intoOutfile: false, insertData: findInsertData(scanner, text) };
   }
-  return { kind, outputFormat: findOutputFormat(scanner, text, depth), insertData: null };
+  const output = findOutputClauses(scanner, text, depth, token);
+  return { kind, ...output, insertData: null };
 }
 
 // The data of an INSERT follows its first top-level FORMAT x or VALUES. After a
@@ -225,11 +230,13 @@ function refuseMoreStatements(scanner) {
 
 // A FORMAT keyword is a clause (and not a column or an alias named "format")
 // when a name follows it and nothing but SETTINGS or the end comes after that.
-function findOutputFormat(scanner, text, initialDepth) {
+function findOutputClauses(scanner, text, initialDepth, firstToken) {
   let depth = initialDepth;
   let format = null;
   let previous = null;
   let beforePrevious = null;
+  let lastEnd = firstToken.end;
+  let intoOutfile = false;
   for (let token = scanner.next(); token; token = scanner.next()) {
     if (token.type === 'punctuation' && token.char === ';' && depth === 0) {
       refuseMoreStatements(scanner);
@@ -239,16 +246,25 @@ function findOutputFormat(scanner, text, initialDepth) {
       depth += nesting(token.char);
     } else if (depth === 0 && token.type === 'word' && token.upper === 'SETTINGS') {
       format = formatClause(beforePrevious, previous, text) || format;
+    } else if (depth === 0 && token.type === 'word' && token.upper === 'OUTFILE'
+        && previous && previous.type === 'word' && previous.upper === 'INTO') {
+      intoOutfile = true;
     }
     beforePrevious = previous;
     previous = depth === 0 ? token : null;
+    lastEnd = token.end;
   }
-  return formatClause(beforePrevious, previous, text) || format;
+  format = formatClause(beforePrevious, previous, text) || format;
+  return {
+    outputFormat: format && format.name,
+    outputClauseStart: format ? format.keywordStart : lastEnd,
+    intoOutfile,
+  };
 }
 
 function formatClause(keyword, name, text) {
   if (keyword && name && keyword.type === 'word' && keyword.upper === 'FORMAT' && name.type === 'word') {
-    return text.slice(name.start, name.end);
+    return { name: text.slice(name.start, name.end), keywordStart: keyword.start };
   }
   return null;
 }

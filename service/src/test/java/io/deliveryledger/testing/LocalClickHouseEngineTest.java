@@ -146,7 +146,7 @@ final class LocalClickHouseEngineTest
     @Test
     void writesThroughTheDriversRowBinaryInsertPath()
     {
-        Jdbi binaryInserts = Jdbi.create(engine.jdbcUrl(DATABASE) + "&beta.row_binary_for_simple_insert=true");
+        Jdbi binaryInserts = Jdbi.create(engine.jdbcUrl(DATABASE) + "?beta.row_binary_for_simple_insert=true");
         binaryInserts.useHandle(handle -> {
             handle.execute("CREATE TABLE binary_inserts (id UInt32, note String, tags Map(String, String)) ENGINE = MergeTree ORDER BY id");
             PreparedBatch batch = handle.prepareBatch("INSERT INTO binary_inserts VALUES (?, ?, ?)");
@@ -195,7 +195,7 @@ final class LocalClickHouseEngineTest
     {
         String defaultMaxThreads = currentSetting(jdbi, "max_threads");
 
-        Jdbi withConnectionSetting = Jdbi.create(engine.jdbcUrl(DATABASE) + "&clickhouse_setting_max_threads=1");
+        Jdbi withConnectionSetting = Jdbi.create(engine.jdbcUrl(DATABASE) + "?clickhouse_setting_max_threads=1");
         assertThat(currentSetting(withConnectionSetting, "max_threads")).isEqualTo("1");
         assertThat(currentSetting(jdbi, "max_threads")).isEqualTo(defaultMaxThreads);
 
@@ -218,7 +218,7 @@ final class LocalClickHouseEngineTest
             throws Exception
     {
         String defaultMaxThreads = currentSetting(jdbi, "max_threads");
-        Jdbi otherDatabaseWithSetting = Jdbi.create(engine.jdbcUrl("default") + "&clickhouse_setting_max_threads=1");
+        Jdbi otherDatabaseWithSetting = Jdbi.create(engine.jdbcUrl("default") + "?clickhouse_setting_max_threads=1");
         ExecutorService executor = Executors.newFixedThreadPool(4);
         try {
             List<Future<?>> clients = new ArrayList<>();

@@ -69,8 +69,6 @@ public final class TestingLedger
         ClickHouseFactory clickhouse = new ClickHouseFactory();
         clickhouse.setUrl(engine.httpUrl());
         clickhouse.setDatabase(database);
-        // The local engine has no LZ4 framing.
-        clickhouse.setCompress(false);
         return clickhouse;
     }
 

@@ -128,14 +128,11 @@ public final class TestingClickHouseEngine
         return "http://127.0.0.1:" + port;
     }
 
-    /**
-     * A clickhouse-jdbc URL for the database. {@code compress=0}: the driver otherwise asks for
-     * ClickHouse's native LZ4 framing of responses, which the local engine does not implement.
-     */
+    /** A clickhouse-jdbc URL for the database, with the driver's defaults (responses in ClickHouse's LZ4 framing). */
     public String jdbcUrl(String database)
     {
         requireNonNull(database, "database is null");
-        return "jdbc:clickhouse:%s/%s?compress=0".formatted(httpUrl(), database);
+        return "jdbc:clickhouse:%s/%s".formatted(httpUrl(), database);
     }
 
     @Override
