@@ -89,7 +89,7 @@ public final class ClickHouseFactory
         return Jdbi.create(jdbcUrl(database), properties());
     }
 
-    /** Connections for the batch writer: binary inserts, each connection with its own deduplication token. */
+    /** Connections for inserts that may be retried: binary inserts, each connection with its own deduplication token. */
     public InsertHandles buildInsertHandles()
     {
         String url = jdbcUrl(database);
@@ -97,6 +97,8 @@ public final class ClickHouseFactory
             Properties properties = properties();
             properties.setProperty("beta.row_binary_for_simple_insert", "true");
             properties.setProperty("clickhouse_setting_insert_deduplication_token", deduplicationToken);
+            // A retry after a view's insert failed must still reach that view, though the table has the block.
+            properties.setProperty("clickhouse_setting_deduplicate_blocks_in_dependent_materialized_views", "1");
             try {
                 return Jdbi.open(DriverManager.getConnection(url, properties));
             }

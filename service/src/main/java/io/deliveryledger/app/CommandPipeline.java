@@ -54,7 +54,7 @@ final class CommandPipeline
         Journal journal = configuration.getJournal().openForCommand(command, metrics);
         BatchWriter batchWriter = new BatchWriter(journal, codec, migrator, clickhouse.buildInsertHandles(), configuration.getBatchWriter().policy(), clock, metrics);
         batchWriter.start();
-        LedgerStates ledger = new LedgerStates(clickhouse.buildDatabaseJdbi());
+        LedgerStates ledger = new LedgerStates(clickhouse.buildDatabaseJdbi(), clickhouse.buildInsertHandles());
         Reconciler reconciler = configuration.getReconcile().build(configuration.getTwilio(), migrator, ledger, journal, codec, clock, metrics);
         Client client = clickhouse.buildClient();
         ReadModelApplier readModel = configuration.getReadModel().buildApplier(client, migrator, Jackson.newObjectMapper(), metrics, clock);

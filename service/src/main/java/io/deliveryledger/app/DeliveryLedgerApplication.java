@@ -109,7 +109,7 @@ public final class DeliveryLedgerApplication
         });
 
         ForbiddenRequests forbiddenRequests = new ForbiddenRequests();
-        environment.lifecycle().manage(new ForbiddenRequestWriter(forbiddenRequests, jdbi, FORBIDDEN_REQUESTS_INTERVAL));
+        environment.lifecycle().manage(new ForbiddenRequestWriter(forbiddenRequests, clickhouse.buildInsertHandles(), FORBIDDEN_REQUESTS_INTERVAL));
         WebhookIntake intake = new WebhookIntake(
                 configuration.getTwilio().buildSignatureVerifier(),
                 new WebhookParser(),
@@ -141,7 +141,7 @@ public final class DeliveryLedgerApplication
 
         // Reconciliation writes what Twilio's API says into the same journal.
         ReconcileFactory reconcile = configuration.getReconcile();
-        LedgerStates ledgerStates = new LedgerStates(jdbi);
+        LedgerStates ledgerStates = new LedgerStates(jdbi, clickhouse.buildInsertHandles());
         Reconciler reconciler = reconcile.build(configuration.getTwilio(), migrator, ledgerStates, journal, codec, clock, environment.metrics());
         if (reconcile.isSchedule()) {
             environment.lifecycle().manage(new ReconcileScheduler(reconciler, ledgerStates, reconcile.interval(), clock));

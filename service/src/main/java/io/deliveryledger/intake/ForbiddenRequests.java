@@ -18,12 +18,12 @@ public final class ForbiddenRequests
     // merge and remove are atomic per key, so a count racing with a drain lands in this drain or the next.
     private final ConcurrentHashMap<Key, Long> counts = new ConcurrentHashMap<>();
 
-    void count(Instant at, String endpoint, String reason)
+    public void count(Instant at, String endpoint, String reason)
     {
         add(new Key(at.truncatedTo(ChronoUnit.MINUTES), endpoint, reason), 1);
     }
 
-    /** Takes the counts gathered since the last call; give them back with {@link #restore} if they could not be stored. */
+    /** Takes the counts gathered since the last call; the caller keeps them until they are stored. */
     public Map<Key, Long> drain()
     {
         Map<Key, Long> drained = new HashMap<>();
@@ -34,11 +34,6 @@ public final class ForbiddenRequests
             }
         }
         return drained;
-    }
-
-    public void restore(Map<Key, Long> drained)
-    {
-        drained.forEach(this::add);
     }
 
     private void add(Key key, long requests)

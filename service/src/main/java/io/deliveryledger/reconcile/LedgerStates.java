@@ -1,17 +1,22 @@
 package io.deliveryledger.reconcile;
 
 import io.deliveryledger.event.MessageStatus;
+import io.deliveryledger.sink.InsertHandles;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.PreparedBatch;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Instant;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.UUID;
 
 import static java.util.Objects.requireNonNull;
 
@@ -61,10 +66,13 @@ public final class LedgerStates
               AND window_from >= :from AND window_to <= :to""";
 
     private final Jdbi jdbi;
+    private final InsertHandles insertHandles;
 
-    public LedgerStates(Jdbi jdbi)
+    /** @param insertHandles for the inserts, each with a deduplication token, so a retried insert is stored once */
+    public LedgerStates(Jdbi jdbi, InsertHandles insertHandles)
     {
         this.jdbi = requireNonNull(jdbi, "jdbi is null");
+        this.insertHandles = requireNonNull(insertHandles, "insertHandles is null");
     }
 
     /** The ledger's current status of each of {@code messageSids} it knows. */
@@ -127,34 +135,48 @@ public final class LedgerStates
         if (checks.isEmpty()) {
             return;
         }
-        jdbi.useHandle(handle -> {
-            PreparedBatch insert = handle.prepareBatch(INSERT_CHECK);
-            for (Check check : checks) {
-                insert.add(check.messageSid(), check.accountSid(), Timestamp.from(check.checkedAt()), check.outcome().columnValue(), check.status(), check.runId());
-            }
-            insert.execute();
-        });
+        List<List<Object>> rows = checks.stream()
+                .map(check -> List.<Object>of(check.messageSid(), check.accountSid(), Timestamp.from(check.checkedAt()), check.outcome().columnValue(), check.status(), check.runId()))
+                .toList();
+        insert(INSERT_CHECK, "reconcile_checks", rows);
     }
 
     public void recordRun(ReconciliationRun run)
     {
-        jdbi.useHandle(handle -> handle.createUpdate(INSERT_RUN)
-                .bind(0, run.runId())
-                .bind(1, run.trigger().columnValue())
-                .bind(2, Timestamp.from(run.startedAt()))
-                .bind(3, Timestamp.from(run.finishedAt()))
-                .bind(4, run.window().map(window -> Timestamp.from(window.from())).orElse(null))
-                .bind(5, run.window().map(window -> Timestamp.from(window.to())).orElse(null))
-                .bind(6, run.staleAfter().toSeconds())
-                .bind(7, run.checked())
-                .bind(8, run.fixed())
-                .bind(9, run.notFound())
-                .bind(10, run.failed())
-                .bind(11, run.apiCalls())
-                .bind(12, run.rateLimited())
-                .bind(13, run.completed() ? "completed" : "failed")
-                .bind(14, run.error().orElse(""))
-                .execute());
+        List<Object> row = Arrays.asList(
+                run.runId(),
+                run.trigger().columnValue(),
+                Timestamp.from(run.startedAt()),
+                Timestamp.from(run.finishedAt()),
+                run.window().map(window -> Timestamp.from(window.from())).orElse(null),
+                run.window().map(window -> Timestamp.from(window.to())).orElse(null),
+                run.staleAfter().toSeconds(),
+                run.checked(),
+                run.fixed(),
+                run.notFound(),
+                run.failed(),
+                run.apiCalls(),
+                run.rateLimited(),
+                run.completed() ? "completed" : "failed",
+                run.error().orElse(""));
+        insert(INSERT_RUN, "reconciliation_runs", List.of(row));
+    }
+
+    /**
+     * One insert whose token is a digest of its rows: the driver's own retries and ours send the same
+     * rows, so ClickHouse stores them once; other rows (a check made later carries its own time) never
+     * share a token.
+     */
+    private void insert(String sql, String table, List<List<Object>> rows)
+    {
+        StringBuilder content = new StringBuilder(table);
+        rows.forEach(row -> content.append('\n').append(row));
+        String token = table + ":" + UUID.nameUUIDFromBytes(content.toString().getBytes(StandardCharsets.UTF_8));
+        try (Handle handle = insertHandles.open(token)) {
+            PreparedBatch insert = handle.prepareBatch(sql);
+            rows.forEach(row -> insert.add(row.toArray()));
+            insert.execute();
+        }
     }
 
     /** Windows inside [{@code from}, {@code to}) that a completed run of one of {@code triggers} has listed. */

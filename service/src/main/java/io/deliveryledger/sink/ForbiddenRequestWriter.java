@@ -2,7 +2,7 @@ package io.deliveryledger.sink;
 
 import io.deliveryledger.intake.ForbiddenRequests;
 import io.dropwizard.lifecycle.Managed;
-import org.jdbi.v3.core.Jdbi;
+import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.statement.PreparedBatch;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -10,6 +10,7 @@ import org.slf4j.LoggerFactory;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
@@ -18,7 +19,9 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * Writes the counts of requests refused for their signature to {@code forbidden_requests} every
- * {@code interval}. Counts that cannot be written are kept for the next attempt.
+ * {@code interval}. Counts that cannot be written are sent again as they were, with the same
+ * deduplication token, before any newer counts: the table sums its rows, so an insert that was stored
+ * although its answer was lost must not be stored twice.
  */
 public final class ForbiddenRequestWriter
         implements Managed
@@ -27,14 +30,17 @@ public final class ForbiddenRequestWriter
     private static final String INSERT = "INSERT INTO forbidden_requests (minute, endpoint, reason, requests) VALUES (?, ?, ?, ?)";
 
     private final ForbiddenRequests forbiddenRequests;
-    private final Jdbi jdbi;
+    private final InsertHandles insertHandles;
     private final Duration interval;
     private ScheduledExecutorService executor;
+    // Counts drained but not yet confirmed by ClickHouse, and the token they are sent with.
+    private Map<ForbiddenRequests.Key, Long> unconfirmed = Map.of();
+    private String unconfirmedToken = "";
 
-    public ForbiddenRequestWriter(ForbiddenRequests forbiddenRequests, Jdbi jdbi, Duration interval)
+    public ForbiddenRequestWriter(ForbiddenRequests forbiddenRequests, InsertHandles insertHandles, Duration interval)
     {
         this.forbiddenRequests = requireNonNull(forbiddenRequests, "forbiddenRequests is null");
-        this.jdbi = requireNonNull(jdbi, "jdbi is null");
+        this.insertHandles = requireNonNull(insertHandles, "insertHandles is null");
         this.interval = requireNonNull(interval, "interval is null");
     }
 
@@ -65,22 +71,23 @@ public final class ForbiddenRequestWriter
         flush();
     }
 
-    public void flush()
+    public synchronized void flush()
     {
-        Map<ForbiddenRequests.Key, Long> counts = forbiddenRequests.drain();
-        if (counts.isEmpty()) {
+        if (unconfirmed.isEmpty()) {
+            unconfirmed = forbiddenRequests.drain();
+            unconfirmedToken = "forbidden_requests:" + UUID.randomUUID();
+        }
+        if (unconfirmed.isEmpty()) {
             return;
         }
-        try {
-            jdbi.useHandle(handle -> {
-                PreparedBatch insert = handle.prepareBatch(INSERT);
-                counts.forEach((key, requests) -> insert.add(Timestamp.from(key.minute()), key.endpoint(), key.reason(), requests));
-                insert.execute();
-            });
+        try (Handle handle = insertHandles.open(unconfirmedToken)) {
+            PreparedBatch insert = handle.prepareBatch(INSERT);
+            unconfirmed.forEach((key, requests) -> insert.add(Timestamp.from(key.minute()), key.endpoint(), key.reason(), requests));
+            insert.execute();
+            unconfirmed = Map.of();
         }
         catch (RuntimeException e) {
-            forbiddenRequests.restore(counts);
-            log.warn("Could not write forbidden-request counts to ClickHouse, keeping them for the next attempt: {}", e.toString());
+            log.warn("Could not write forbidden-request counts to ClickHouse, sending them again next time: {}", e.toString());
         }
     }
 }
