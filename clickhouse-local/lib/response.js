@@ -202,10 +202,13 @@ class QueryResponse {
   #abort() {
     const cut = () => {
       const socket = this.#response.socket;
-      if (socket) {
-        socket.end();
+      if (!socket) {
+        this.#response.destroy();
+        return;
       }
-      this.#response.destroy();
+      // end() sends what is queued, then closes; destroying at once could drop the exception.
+      socket.once('finish', () => socket.destroy());
+      socket.end();
     };
     if (this.#encoder) {
       this.#encoder.flush(zlib.constants.Z_SYNC_FLUSH, () => setImmediate(() => this.#response.write('', cut)));

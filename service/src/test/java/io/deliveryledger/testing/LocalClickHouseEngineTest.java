@@ -1,5 +1,9 @@
 package io.deliveryledger.testing;
 
+import com.clickhouse.client.api.Client;
+import com.clickhouse.client.api.query.QueryResponse;
+import com.clickhouse.client.api.query.QuerySettings;
+import com.clickhouse.data.ClickHouseFormat;
 import com.clickhouse.jdbc.StatementImpl;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -13,6 +17,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
@@ -316,6 +321,40 @@ final class LocalClickHouseEngineTest
                     .as("written rows of the source table and of the view's target")
                     .isEqualTo(2);
         });
+    }
+
+    @Test
+    void compressesRequestsAndResponsesForTheClient()
+            throws Exception
+    {
+        // ClickHouse's own client, as the service builds it: LZ4 blocks both ways (compress=1, decompress=1).
+        try (Client client = new Client.Builder()
+                .addEndpoint(engine.httpUrl())
+                .setUsername("default")
+                .setPassword("")
+                .setDefaultDatabase(DATABASE)
+                .compressServerResponse(true)
+                .compressClientRequest(true)
+                .build();
+                QueryResponse response = client.query("SELECT number * {factor:UInt32} FROM numbers(200000) FORMAT TSV", Map.of("factor", 3),
+                        new QuerySettings().setFormat(ClickHouseFormat.TSV)).get()) {
+            long sum = 0;
+            for (String line : new String(response.getInputStream().readAllBytes(), StandardCharsets.US_ASCII).split("\n")) {
+                sum += Long.parseLong(line);
+            }
+            assertThat(sum).isEqualTo(3L * 199_999 * 200_000 / 2);
+        }
+    }
+
+    @Test
+    void failsAQueryWhoseErrorArrivesAfterTheFirstRows()
+    {
+        // The engine has sent status 200 and more than a MiB of rows when the error comes.
+        assertThatThrownBy(() -> jdbi.withHandle(handle -> handle.createQuery(
+                        "SELECT number, throwIf(number = 400000, 'broke after the first rows') FROM numbers(1000000) SETTINGS max_block_size = 1000")
+                .map((resultSet, context) -> resultSet.getLong(1))
+                .list()))
+                .hasStackTraceContaining("Premature end of chunk coded message body");
     }
 
     @Test

@@ -1,0 +1,255 @@
+package io.deliveryledger.testing;
+
+import com.clickhouse.client.api.internal.ClickHouseLZ4InputStream;
+import com.clickhouse.client.api.internal.ClickHouseLZ4OutputStream;
+import net.jpountz.lz4.LZ4Factory;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.OutputStream;
+import java.net.URI;
+import java.net.URLEncoder;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.zip.GZIPInputStream;
+import java.util.zip.GZIPOutputStream;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The local ClickHouse engine's HTTP interface where it matters to the driver and to exports, checked
+ * at the byte level: ClickHouse's native compression both ways (checksums checked by the driver's own
+ * reader, and blocks that ClickHouse itself wrote read by the engine), HTTP compression, results
+ * streamed in chunks, and an error after the first bytes reported in the body as ClickHouse 25.11+
+ * does, with the connection cut.
+ */
+final class LocalClickHouseEngineHttpTest
+{
+    private static final int MEBIBYTE = 1 << 20;
+    private static final String MARKER = "\r\n__exception__\r\n";
+
+    @TempDir
+    static Path temporaryDirectory;
+
+    private static TestingClickHouseEngine engine;
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @BeforeAll
+    static void startEngine()
+    {
+        engine = new TestingClickHouseEngine(temporaryDirectory.resolve("clickhouse"));
+        engine.start();
+    }
+
+    @AfterAll
+    static void stopEngine()
+    {
+        engine.close();
+    }
+
+    @Test
+    void answersInClickHouseCompressionWhenAsked()
+            throws Exception
+    {
+        String sql = "SELECT number, toString(number * 7) FROM numbers(300000) FORMAT TabSeparated";
+        HttpResponse<byte[]> plain = post("", sql.getBytes(StandardCharsets.UTF_8));
+        HttpResponse<byte[]> compressed = post("compress=1", sql.getBytes(StandardCharsets.UTF_8));
+
+        assertThat(plain.statusCode()).isEqualTo(200);
+        assertThat(compressed.statusCode()).isEqualTo(200);
+        assertThat(plain.body()).hasSizeGreaterThan(3 * MEBIBYTE);
+        assertThat(compressed.body().length).as("LZ4 blocks").isLessThan(plain.body().length);
+        // Checksum, then method 0x82 (LZ4): the driver's reader checks every block's CityHash128.
+        assertThat(compressed.body()[16]).isEqualTo((byte) 0x82);
+        assertThat(driverDecompress(compressed.body())).isEqualTo(plain.body());
+    }
+
+    @Test
+    void readsRequestBodiesInClickHouseCompression()
+            throws Exception
+    {
+        byte[] body = driverCompress("SELECT sum(number) FROM numbers(1000)".getBytes(StandardCharsets.UTF_8));
+
+        HttpResponse<byte[]> response = post("decompress=1", body);
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(text(response)).isEqualTo("499500\n");
+
+        byte[] damaged = body.clone();
+        damaged[damaged.length - 2] ^= 1;
+        HttpResponse<byte[]> refused = post("decompress=1", damaged);
+        assertThat(refused.statusCode()).isEqualTo(500);
+        assertThat(refused.headers().firstValue("X-ClickHouse-Exception-Code")).hasValue("40");
+        assertThat(text(refused)).startsWith("Code: 40. DB::Exception: Checksum doesn't match: corrupted data.");
+    }
+
+    @Test
+    void readsBlocksThatClickHouseItselfCompressed()
+            throws Exception
+    {
+        // A UInt64 column of a MergeTree part is ClickHouse's compressed blocks (LZ4, CityHash128
+        // v1.0.2 checksums) around the values, little endian, as RowBinary has them too.
+        assertThat(post("", bytes("CREATE TABLE hashes (value UInt64 CODEC(LZ4)) ENGINE = MergeTree ORDER BY tuple() SETTINGS min_bytes_for_wide_part = 0")).statusCode()).isEqualTo(200);
+        assertThat(post("", bytes("INSERT INTO hashes SELECT if(number % 3 = 0, number, cityHash64(number)) FROM numbers(500000)")).statusCode()).isEqualTo(200);
+        assertThat(post("", bytes("CREATE TABLE copied_hashes (value UInt64) ENGINE = MergeTree ORDER BY tuple()")).statusCode()).isEqualTo(200);
+        Path part = Path.of(text(post("", bytes("SELECT path FROM system.parts WHERE table = 'hashes' AND active"))).strip());
+        byte[] columnFile = Files.readAllBytes(part.resolve("value.bin"));
+        assertThat(columnFile.length).as("compressed").isLessThan(500000 * 8);
+
+        HttpResponse<byte[]> insert = post("decompress=1&query=" + encode("INSERT INTO copied_hashes FORMAT RowBinary"), columnFile);
+
+        assertThat(insert.statusCode()).as(text(insert)).isEqualTo(200);
+        assertThat(text(post("", bytes("SELECT count(), groupBitXor(value) = (SELECT groupBitXor(value) FROM hashes), sum(value % 1000) = (SELECT sum(value % 1000) FROM hashes) FROM copied_hashes"))))
+                .isEqualTo("500000\t1\t1\n");
+    }
+
+    @Test
+    void encodesAndDecodesHttpCompression()
+            throws Exception
+    {
+        ByteArrayOutputStream gzipped = new ByteArrayOutputStream();
+        try (OutputStream gzip = new GZIPOutputStream(gzipped)) {
+            gzip.write(bytes("SELECT number FROM numbers(100000) FORMAT TSV"));
+        }
+        HttpRequest request = HttpRequest.newBuilder(URI.create(engine.httpUrl() + "/?enable_http_compression=1"))
+                .header("Content-Encoding", "gzip")
+                .header("Accept-Encoding", "br;q=0, gzip")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(gzipped.toByteArray()))
+                .build();
+
+        HttpResponse<byte[]> response = HTTP.send(request, HttpResponse.BodyHandlers.ofByteArray());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        assertThat(response.headers().firstValue("Content-Encoding")).hasValue("gzip");
+        try (InputStream body = new GZIPInputStream(new ByteArrayInputStream(response.body()))) {
+            assertThat(new String(body.readAllBytes(), StandardCharsets.UTF_8).lines().count()).isEqualTo(100000);
+        }
+    }
+
+    @Test
+    void streamsLargeResultsInChunks()
+            throws Exception
+    {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(engine.httpUrl() + "/"))
+                .POST(HttpRequest.BodyPublishers.ofString("SELECT number FROM numbers(3000000) FORMAT TSV"))
+                .build();
+
+        HttpResponse<InputStream> response = HTTP.send(request, HttpResponse.BodyHandlers.ofInputStream());
+
+        assertThat(response.statusCode()).isEqualTo(200);
+        // Sent before the query had finished, so without a length.
+        assertThat(response.headers().firstValue("Content-Length")).isEmpty();
+        assertThat(response.headers().firstValue("X-ClickHouse-Format")).hasValue("TSV");
+        long lines = 0;
+        long sum = 0;
+        try (InputStream body = response.body()) {
+            for (String line : new String(body.readAllBytes(), StandardCharsets.US_ASCII).split("\n")) {
+                lines++;
+                sum += Long.parseLong(line);
+            }
+        }
+        assertThat(lines).isEqualTo(3_000_000);
+        assertThat(sum).isEqualTo(3_000_000L * 2_999_999 / 2);
+    }
+
+    @Test
+    void reportsAnErrorAfterTheFirstBytesInTheBodyAndCutsTheConnection()
+            throws Exception
+    {
+        for (String parameters : new String[] {"", "compress=1"}) {
+            HttpRequest request = HttpRequest.newBuilder(URI.create(engine.httpUrl() + "/?max_block_size=1000&" + parameters))
+                    .POST(HttpRequest.BodyPublishers.ofString("SELECT number, throwIf(number = 500000, 'broke at 500000') FROM numbers(1000000) FORMAT TSV"))
+                    .build();
+            HttpResponse<InputStream> response = HTTP.send(request, HttpResponse.BodyHandlers.ofInputStream());
+            assertThat(response.statusCode()).as("headers sent before the error").isEqualTo(200);
+            String tag = response.headers().firstValue("X-ClickHouse-Exception-Tag").orElseThrow();
+            assertThat(tag).matches("[A-Za-z0-9]{16}");
+
+            ByteArrayOutputStream received = new ByteArrayOutputStream();
+            IOException broken = null;
+            try (InputStream body = response.body()) {
+                body.transferTo(received);
+            }
+            catch (IOException e) {
+                broken = e;
+            }
+
+            assertThat(broken).as("the body ends without its final chunk (%s)", parameters).isNotNull();
+            byte[] bytes = parameters.isEmpty() ? received.toByteArray() : driverDecompress(received.toByteArray());
+            String body = new String(bytes, StandardCharsets.UTF_8);
+            int block = body.indexOf(MARKER);
+            assertThat(block).as("rows before the error").isGreaterThan(MEBIBYTE);
+            assertThat(body.substring(0, block)).endsWith("\n").doesNotContain("500000\t");
+            String message = "Code: 395. DB::Exception: broke at 500000";
+            String expectedStart = MARKER + tag + "\r\n" + message;
+            assertThat(body.substring(block)).startsWith(expectedStart).endsWith(" " + tag + MARKER);
+            String exception = body.substring(block + MARKER.length() + tag.length() + 2, body.length() - MARKER.length() - tag.length() - 1);
+            int lengthLine = exception.lastIndexOf('\n', exception.length() - 2);
+            assertThat(Integer.parseInt(exception.substring(lengthLine + 1).strip()))
+                    .as("the length before the tag counts the message and its newline")
+                    .isEqualTo(exception.substring(0, lengthLine + 1).getBytes(StandardCharsets.UTF_8).length);
+        }
+    }
+
+    @Test
+    void reportsAnEarlyErrorWithAnErrorStatus()
+            throws Exception
+    {
+        HttpResponse<byte[]> response = post("max_block_size=10", bytes("SELECT number, throwIf(number = 100, 'broke early') FROM numbers(1000) FORMAT TSV"));
+
+        assertThat(response.statusCode()).isEqualTo(500);
+        assertThat(response.headers().firstValue("X-ClickHouse-Exception-Code")).hasValue("395");
+        assertThat(text(response)).startsWith("Code: 395. DB::Exception: broke early").doesNotContain("__exception__");
+    }
+
+    private static HttpResponse<byte[]> post(String parameters, byte[] body)
+            throws IOException, InterruptedException
+    {
+        HttpRequest request = HttpRequest.newBuilder(URI.create(engine.httpUrl() + "/?" + parameters))
+                .POST(HttpRequest.BodyPublishers.ofByteArray(body))
+                .build();
+        return HTTP.send(request, HttpResponse.BodyHandlers.ofByteArray());
+    }
+
+    private static byte[] driverDecompress(byte[] compressed)
+            throws IOException
+    {
+        try (InputStream input = new ClickHouseLZ4InputStream(new ByteArrayInputStream(compressed), LZ4Factory.fastestInstance().fastDecompressor(), 8192)) {
+            return input.readAllBytes();
+        }
+    }
+
+    private static byte[] driverCompress(byte[] data)
+            throws IOException
+    {
+        ByteArrayOutputStream compressed = new ByteArrayOutputStream();
+        try (OutputStream output = new ClickHouseLZ4OutputStream(compressed, LZ4Factory.fastestInstance().fastCompressor(), 8192)) {
+            output.write(data);
+        }
+        return compressed.toByteArray();
+    }
+
+    private static byte[] bytes(String text)
+    {
+        return text.getBytes(StandardCharsets.UTF_8);
+    }
+
+    private static String encode(String text)
+    {
+        return URLEncoder.encode(text, StandardCharsets.UTF_8);
+    }
+
+    private static String text(HttpResponse<byte[]> response)
+    {
+        return new String(response.body(), StandardCharsets.UTF_8);
+    }
+}
