@@ -27,12 +27,16 @@ WORKDIR /opt/delivery-ledger
 COPY --from=build /src/service/target/delivery-ledger.jar delivery-ledger.jar
 COPY config.yml config.yml
 USER ledger
+# LOG_FORMAT=json: one JSON object a line (config.yml's console layout).
 ENV JOURNAL_DIR=/var/lib/delivery-ledger/journal \
-    JAVA_OPTS=""
+    JAVA_OPTS="" \
+    LOG_FORMAT=text
 VOLUME /var/lib/delivery-ledger/journal
 EXPOSE 8080 8081
-# The admin port stays on loopback (ADMIN_BIND_HOST): the health check runs inside the container.
+# Liveness, not readiness: healthy while callbacks can be journaled, ClickHouse up or not (while it is
+# down the journal absorbs them, and a restart would only interrupt that). /healthcheck is readiness.
+# The admin port stays on loopback unless ADMIN_BIND_HOST says otherwise: the check runs inside the container.
 HEALTHCHECK --interval=10s --timeout=5s --start-period=60s --retries=3 \
-    CMD curl --fail --silent --show-error http://127.0.0.1:${ADMIN_PORT:-8081}/healthcheck >/dev/null || exit 1
+    CMD curl --fail --silent --show-error http://127.0.0.1:${ADMIN_PORT:-8081}/healthcheck/live >/dev/null || exit 1
 ENTRYPOINT ["sh", "-c", "exec java -Duser.timezone=UTC -XX:+UseParallelGC $JAVA_OPTS -jar /opt/delivery-ledger/delivery-ledger.jar \"$@\"", "delivery-ledger"]
 CMD ["server", "config.yml"]

@@ -3,6 +3,7 @@
 // only, and name the provisioned data source. Each query returns one row per alerting dimension
 // (string columns become labels) and one number, which a threshold expression compares.
 import * as alerting from '@grafana/grafana-foundation-sdk/alerting';
+import * as cog from '@grafana/grafana-foundation-sdk/cog';
 import * as expr from '@grafana/grafana-foundation-sdk/expr';
 import {DATASOURCE_UID, provisionedDatasource, table} from './datasource.js';
 import {FAILED, FAILURE_RATE, FIRST_SEEN_RANGE, IN_FIRST_SEEN_RANGE, MESSAGES_WITH_OUTCOME, sql, stalePending} from './sql.js';
@@ -38,10 +39,10 @@ export const ALERT_GROUP = 'delivery-ledger';
 export const EVALUATION_INTERVAL_SECONDS = 60;
 const EXPRESSION_DATASOURCE = {type: '__expr__', uid: '__expr__'};
 
-type Comparison = 'gt' | 'lt';
+export type Comparison = 'gt' | 'lt';
 
 /** The time range of a rule's query: seconds before now that it starts and ends. */
-interface RelativeTimeRange {
+export interface RelativeTimeRange {
     from: number;
     to: number;
 }
@@ -55,11 +56,11 @@ const LAST_10_MINUTES: RelativeTimeRange = {from: 600, to: 0};
  */
 const FAILURE_RATE_WINDOW: RelativeTimeRange = {from: 1200, to: 300};
 
-interface RuleDefinition {
+/** What every rule has besides its query. */
+export interface RuleBasics {
     uid: string;
     title: string;
     range: RelativeTimeRange;
-    sql: string;
     comparison: Comparison;
     threshold: number;
     forDuration: string;
@@ -67,6 +68,10 @@ interface RuleDefinition {
     description: string;
     dashboardUid: string;
     panelTitle: string;
+}
+
+interface RuleDefinition extends RuleBasics {
+    sql: string;
 }
 
 /** Links a rule to the panel showing what it watches; the panel's id is filled in once the dashboards are built. */
@@ -185,10 +190,15 @@ const RULES: RuleDefinition[] = [
 ];
 
 function rule(definition: RuleDefinition): alerting.RuleBuilder {
+    return thresholdRule(definition, DATASOURCE_UID, table(definition.sql).datasource(provisionedDatasource));
+}
+
+/** A rule whose query A, of the data source {@code datasourceUid}, is compared with the rule's threshold (condition B). */
+export function thresholdRule(definition: RuleBasics, datasourceUid: string, model: cog.Builder<cog.Dataquery>): alerting.RuleBuilder {
     const query = new alerting.QueryBuilder('A')
-        .datasourceUid(DATASOURCE_UID)
+        .datasourceUid(datasourceUid)
         .relativeTimeRange(definition.range)
-        .model(table(definition.sql).datasource(provisionedDatasource));
+        .model(model);
     const condition = new alerting.QueryBuilder('B')
         .datasourceUid(EXPRESSION_DATASOURCE.uid)
         .relativeTimeRange({from: 0, to: 0})
@@ -216,5 +226,9 @@ export function alertRules(): alerting.RuleGroupBuilder {
 }
 
 export function panelLinks(): PanelLink[] {
-    return RULES.map((definition) => ({ruleUid: definition.uid, dashboardUid: definition.dashboardUid, panelTitle: definition.panelTitle}));
+    return linksOf(RULES);
+}
+
+export function linksOf(definitions: RuleBasics[]): PanelLink[] {
+    return definitions.map((definition) => ({ruleUid: definition.uid, dashboardUid: definition.dashboardUid, panelTitle: definition.panelTitle}));
 }

@@ -8,7 +8,8 @@ import {alertRules, panelLinks} from './alerts.js';
 import {importable} from './importable.js';
 import {overviewDashboard} from './overview.js';
 import {pipelineDashboard} from './pipeline.js';
-import {alertProvisioning, dashboardProvisioning, datasourceProvisioning, numberPanels} from './provisioning.js';
+import {alertProvisioning, dashboardProvisioning, datasourceProvisioning, numberPanels, prometheusDatasourceProvisioning} from './provisioning.js';
+import {serviceAlertRules, servicePanelLinks} from './serviceAlerts.js';
 
 /** The dashboards/ folder: this file runs as build/src/main.js. */
 const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
@@ -40,5 +41,8 @@ for (const {file, dashboard} of dashboards) {
 }
 writeYaml('provisioning/datasources/clickhouse.yaml', datasourceProvisioning());
 writeYaml('provisioning/dashboards/delivery-ledger.yaml', dashboardProvisioning());
+writeYaml('provisioning/datasources/prometheus.yaml', prometheusDatasourceProvisioning());
 writeYaml('provisioning/alerting/delivery-ledger.yaml',
     alertProvisioning(alertRules().build(), dashboards.map((entry) => entry.dashboard), panelLinks()));
+writeYaml('provisioning/alerting/delivery-ledger-service.yaml',
+    alertProvisioning(serviceAlertRules().build(), dashboards.map((entry) => entry.dashboard), servicePanelLinks()));

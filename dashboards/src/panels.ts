@@ -3,10 +3,12 @@
 // numbers for a time series, rows for a table.
 import * as common from '@grafana/grafana-foundation-sdk/common';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
+import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';
 import * as stat from '@grafana/grafana-foundation-sdk/stat';
 import * as tablePanel from '@grafana/grafana-foundation-sdk/table';
 import * as timeseries from '@grafana/grafana-foundation-sdk/timeseries';
 import {datasource, table, timeSeries} from './datasource.js';
+import {prometheusDatasource} from './prometheus.js';
 import {StatusGroup} from './sql.js';
 
 export interface Position {
@@ -16,17 +18,22 @@ export interface Position {
     h: number;
 }
 
-export function statPanel(title: string, description: string, unit: string, sql: string, position: Position): stat.PanelBuilder {
-    return new stat.PanelBuilder()
+/** The stat's data source and query, set where Grafana's JSON has them (after the description). */
+type Source<Panel> = (panel: Panel) => Panel;
+
+function statOf(title: string, description: string, unit: string, position: Position, source: Source<stat.PanelBuilder>): stat.PanelBuilder {
+    return source(new stat.PanelBuilder()
         .title(title)
-        .description(description)
-        .datasource(datasource)
-        .withTarget(table(sql))
+        .description(description))
         .unit(unit)
         .graphMode(common.BigValueGraphMode.None)
         .colorMode(common.BigValueColorMode.None)
         .reduceOptions(new common.ReduceDataOptionsBuilder().calcs(['lastNotNull']).values(false))
         .gridPos(position);
+}
+
+export function statPanel(title: string, description: string, unit: string, sql: string, position: Position): stat.PanelBuilder {
+    return statOf(title, description, unit, position, (panel) => panel.datasource(datasource).withTarget(table(sql)));
 }
 
 /** Green below an alert rule's threshold, red from it: the stat and the rule agree on what is bad. */
@@ -44,18 +51,25 @@ export function redFromThreshold(panel: stat.PanelBuilder, threshold: number): s
  */
 const MAX_DATA_POINTS = 200;
 
-export function timeSeriesPanel(title: string, description: string, unit: string, sql: string, position: Position): timeseries.PanelBuilder {
-    return new timeseries.PanelBuilder()
+function timeSeriesOf(title: string, description: string, unit: string, position: Position, source: Source<timeseries.PanelBuilder>): timeseries.PanelBuilder {
+    return source(new timeseries.PanelBuilder()
         .title(title)
         .maxDataPoints(MAX_DATA_POINTS)
-        .description(description)
-        .datasource(datasource)
-        .withTarget(timeSeries(sql))
+        .description(description))
         .unit(unit)
         .min(0)
         .fillOpacity(10)
         .legend(new common.VizLegendOptionsBuilder().showLegend(true).displayMode(common.LegendDisplayMode.List).placement(common.LegendPlacement.Bottom))
         .gridPos(position);
+}
+
+export function timeSeriesPanel(title: string, description: string, unit: string, sql: string, position: Position): timeseries.PanelBuilder {
+    return timeSeriesOf(title, description, unit, position, (panel) => panel.datasource(datasource).withTarget(timeSeries(sql)));
+}
+
+/** A time series of Prometheus queries, one series per legend of each. */
+export function prometheusTimeSeriesPanel(title: string, description: string, unit: string, queries: prometheus.DataqueryBuilder[], position: Position): timeseries.PanelBuilder {
+    return timeSeriesOf(title, description, unit, position, (panel) => queries.reduce((withTargets, query) => withTargets.withTarget(query), panel.datasource(prometheusDatasource)));
 }
 
 /** Bars stacked per interval, for counts that add up (messages by status, runs by outcome). */

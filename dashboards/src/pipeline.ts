@@ -1,7 +1,10 @@
-// Pipeline health: is the ledger receiving, storing and reconciling what Twilio sends?
+// Pipeline health: is the ledger receiving, storing and reconciling what Twilio sends? The last row
+// reads the service's own metrics from Prometheus, so it still shows the backlog while ClickHouse is down.
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import {THRESHOLDS} from './alerts.js';
-import {redFromThreshold, row, stackedBarsPanel, statPanel, tableOfRows, timeSeriesPanel} from './panels.js';
+import {prometheusTimeSeriesPanel, redFromThreshold, row, stackedBarsPanel, statPanel, tableOfRows, timeSeriesPanel} from './panels.js';
+import {PROMQL, prometheusVariable, promQuery} from './prometheus.js';
+import {SERVICE_PANELS} from './serviceAlerts.js';
 import {NO_RECEIPT_LOOKBACK_DAYS, sql, stalePending} from './sql.js';
 import {PIPELINE_UID} from './uids.js';
 import {ACCOUNT, datasourceVariable, filterConditions, filterVariable} from './variables.js';
@@ -42,7 +45,7 @@ export function pipelineDashboard(): dashboard.DashboardBuilder {
         .timezone('utc')
         .time({from: 'now-6h', to: 'now'})
         .refresh('1m')
-        .variables([datasourceVariable(), filterVariable(ACCOUNT, []), staleHoursVariable()])
+        .variables([datasourceVariable(), prometheusVariable(), filterVariable(ACCOUNT, []), staleHoursVariable()])
         .withRow(row('Intake', 0))
         .withPanel(statPanel('Events received', 'Events stored for webhooks received in the range, all sources.', 'short', `
             SELECT sum(events) AS events FROM events_per_minute WHERE $__timeFilter(minute) AND ${ACCOUNT_FILTER}`, {x: 0, y: 1, w: 6, h: 4}))
@@ -110,5 +113,17 @@ export function pipelineDashboard(): dashboard.DashboardBuilder {
             FROM ${STALE_PENDING}
             GROUP BY account_sid, status
             ORDER BY messages DESC
-            LIMIT 50`, {x: 6, y: 39, w: 18, h: 8}));
+            LIMIT 50`, {x: 6, y: 39, w: 18, h: 8}))
+        .withRow(row('Service (Prometheus: works while ClickHouse is down)', 47))
+        .withPanel(prometheusTimeSeriesPanel(SERVICE_PANELS.backlog, 'Record bytes in the journals that ClickHouse has not confirmed, all instances: it grows while inserts fail; at journal.maxSize per instance Twilio gets 503s.', 'bytes',
+            [promQuery(PROMQL.journalBacklogBytes, 'unconfirmed bytes')], {x: 0, y: 48, w: 8, h: 8}))
+        .withPanel(prometheusTimeSeriesPanel(SERVICE_PANELS.insertFailures, 'Failed insert attempts into ClickHouse per minute; each is retried with backoff while the journal keeps the callbacks.', 'short',
+            [promQuery(PROMQL.insertFailuresPerMinute, 'failed inserts per minute')], {x: 8, y: 48, w: 8, h: 8}))
+        .withPanel(prometheusTimeSeriesPanel(SERVICE_PANELS.instances, 'Service instances whose admin /metrics/prometheus Prometheus scraped.', 'short',
+            [promQuery(PROMQL.instancesUp, 'instances')], {x: 16, y: 48, w: 8, h: 8}))
+        .withPanel(prometheusTimeSeriesPanel(SERVICE_PANELS.refused, 'Callbacks refused per minute, by answer and reason: 400 malformed, 403 signature, 503 journal full or not writable (the callback may be lost).', 'short', [
+            promQuery(PROMQL.rejectedPerMinute, '400 {{reason}}', 'A'),
+            promQuery(PROMQL.forbiddenPerMinute, '403 {{reason}}', 'B'),
+            promQuery(PROMQL.unavailablePerMinute, '503 {{reason}}', 'C'),
+        ], {x: 0, y: 56, w: 24, h: 8}));
 }

@@ -3,7 +3,11 @@
 import * as alerting from '@grafana/grafana-foundation-sdk/alerting';
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import {DATASOURCE_NAME, DATASOURCE_UID, PLUGIN_ID} from './datasource.js';
+import {PROMETHEUS_NAME, PROMETHEUS_TYPE, PROMETHEUS_UID, PROMETHEUS_URL, SCRAPE_INTERVAL} from './prometheus.js';
 import {ALERT_FOLDER, PanelLink} from './alerts.js';
+
+/** The ClickHouse data source's query timeout: the grafana user's max_execution_time (docker/clickhouse-users.sh). */
+export const QUERY_TIMEOUT_SECONDS = 60;
 
 /** Where docker-compose.yml mounts dashboards/generated in the Grafana container. */
 export const DASHBOARDS_PATH = '/var/lib/grafana/dashboards/delivery-ledger';
@@ -26,9 +30,34 @@ export function datasourceProvisioning(): object {
                 protocol: 'native',
                 username: '${CLICKHOUSE_USER}',
                 defaultDatabase: '${CLICKHOUSE_DATABASE}',
+                // Seconds; the plugin sends it as max_execution_time, which the grafana user's settings
+                // profile caps at 60 (docker/clickhouse-users.sh): more would be refused.
+                queryTimeout: String(QUERY_TIMEOUT_SECONDS),
             },
             secureJsonData: {
                 password: '${CLICKHOUSE_PASSWORD}',
+            },
+        }],
+    };
+}
+
+/** Prometheus, which docker-compose.yml runs, scraping the service's admin port (prometheus/prometheus.yml). */
+export function prometheusDatasourceProvisioning(): object {
+    return {
+        apiVersion: 1,
+        datasources: [{
+            name: PROMETHEUS_NAME,
+            uid: PROMETHEUS_UID,
+            type: PROMETHEUS_TYPE,
+            orgId: 1,
+            isDefault: false,
+            editable: false,
+            access: 'proxy',
+            url: PROMETHEUS_URL,
+            jsonData: {
+                httpMethod: 'POST',
+                // prometheus.yml's scrape interval: $__rate_interval is at least four of them.
+                timeInterval: SCRAPE_INTERVAL,
             },
         }],
     };
