@@ -2,6 +2,7 @@ package io.deliveryledger.app;
 
 import com.clickhouse.client.api.Client;
 import com.fasterxml.jackson.annotation.JsonProperty;
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
@@ -39,6 +40,22 @@ public final class ClickHouseFactory
      * engine does not implement it, so the default configuration turns it off.
      */
     private boolean compress = true;
+
+    @Valid
+    @NotNull
+    private RetentionFactory retention = new RetentionFactory();
+
+    @JsonProperty
+    public RetentionFactory getRetention()
+    {
+        return retention;
+    }
+
+    @JsonProperty
+    public void setRetention(RetentionFactory retention)
+    {
+        this.retention = retention;
+    }
 
     @JsonProperty
     public String getUrl()
@@ -124,7 +141,7 @@ public final class ClickHouseFactory
     public SchemaMigrator buildMigrator()
     {
         // The server-level connection uses "default", which always exists, to create the ledger's database.
-        return new SchemaMigrator(Jdbi.create(jdbcUrl("default"), properties()), buildDatabaseJdbi(), database);
+        return new SchemaMigrator(Jdbi.create(jdbcUrl("default"), properties()), buildDatabaseJdbi(), database, retention.build());
     }
 
     private String jdbcUrl(String databaseName)

@@ -119,7 +119,8 @@ public final class DeliveryLedgerApplication
                 configuration.getJournal().appendTimeout(),
                 configuration.getJournal().retryAfter(),
                 clock,
-                environment.metrics());
+                environment.metrics(),
+                configuration.getTwilio().isStoreInboundBody());
         WebhookRequestReader requestReader = new WebhookRequestReader(configuration.getTwilio().publicBaseUrl());
         for (WebhookKind kind : WebhookKind.values()) {
             ServletRegistration.Dynamic servlet = environment.servlets().addServlet(kind.endpoint(), new WebhookServlet(kind, requestReader, intake));

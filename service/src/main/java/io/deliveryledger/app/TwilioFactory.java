@@ -41,6 +41,9 @@ public final class TwilioFactory
     @Pattern(regexp = "^https?://[^?#]+$", message = "must be an http(s) URL")
     private String apiBaseUrl = "https://api.twilio.com";
 
+    /** An inbound message's text is personal data: stored only when the operator turns this on. */
+    private boolean storeInboundBody;
+
     @JsonProperty
     public void setAccountSid(String accountSid)
     {
@@ -92,6 +95,17 @@ public final class TwilioFactory
     public String getApiBaseUrl()
     {
         return apiBaseUrl;
+    }
+
+    @JsonProperty
+    public void setStoreInboundBody(boolean storeInboundBody)
+    {
+        this.storeInboundBody = storeInboundBody;
+    }
+
+    public boolean isStoreInboundBody()
+    {
+        return storeInboundBody;
     }
 
     @JsonProperty

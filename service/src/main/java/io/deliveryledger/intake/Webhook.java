@@ -1,7 +1,12 @@
 package io.deliveryledger.intake;
 
+import java.net.URLDecoder;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Collectors;
 
 import static java.util.Objects.requireNonNull;
 
@@ -31,6 +36,34 @@ public record Webhook(
         tags = Map.copyOf(tags);
         requireNonNull(signature, "signature is null");
         requireNonNull(idempotencyToken, "idempotencyToken is null");
+    }
+
+    /**
+     * This webhook without Twilio's parameter {@code name}, wherever it was: the form, the query, and
+     * the URL a GET carries it in. For what must not be stored, once the signature has been checked.
+     */
+    public Webhook withoutParameter(String name)
+    {
+        if (!parameters.containsKey(name)) {
+            return this;
+        }
+        Map<String, String> remaining = new HashMap<>(parameters);
+        remaining.remove(name);
+        Map<String, String> signedRemaining = new HashMap<>(signedParameters);
+        signedRemaining.remove(name);
+        return new Webhook(kind, withoutQueryParameter(signedUrl, name), signedRemaining, remaining, tags, signature, idempotencyToken);
+    }
+
+    private static String withoutQueryParameter(String url, String name)
+    {
+        int query = url.indexOf('?');
+        if (query < 0) {
+            return url;
+        }
+        String kept = Arrays.stream(url.substring(query + 1).split("&"))
+                .filter(pair -> !URLDecoder.decode(pair.split("=", 2)[0], StandardCharsets.UTF_8).equals(name))
+                .collect(Collectors.joining("&"));
+        return url.substring(0, query) + (kept.isEmpty() ? "" : "?" + kept);
     }
 
     public enum WebhookKind

@@ -5,6 +5,7 @@ import com.codahale.metrics.MetricRegistry;
 import io.deliveryledger.event.LedgerRecord;
 import io.deliveryledger.event.LedgerRecordCodec;
 import io.deliveryledger.event.RejectedRequest;
+import io.deliveryledger.intake.Webhook.WebhookKind;
 import io.deliveryledger.journal.Journal;
 import io.deliveryledger.journal.JournalFullException;
 import io.deliveryledger.twilio.ParsedWebhook;
@@ -44,8 +45,9 @@ public final class WebhookIntake
     private final Clock clock;
     private final MetricRegistry metrics;
     private final Meter accepted;
+    private final boolean storeInboundBody;
 
-    public WebhookIntake(TwilioSignatureVerifier signatureVerifier, WebhookParser parser, ForbiddenRequests forbiddenRequests, Journal journal, LedgerRecordCodec codec, Duration appendTimeout, Duration retryAfter, Clock clock, MetricRegistry metrics)
+    public WebhookIntake(TwilioSignatureVerifier signatureVerifier, WebhookParser parser, ForbiddenRequests forbiddenRequests, Journal journal, LedgerRecordCodec codec, Duration appendTimeout, Duration retryAfter, Clock clock, MetricRegistry metrics, boolean storeInboundBody)
     {
         this.signatureVerifier = requireNonNull(signatureVerifier, "signatureVerifier is null");
         this.parser = requireNonNull(parser, "parser is null");
@@ -57,6 +59,7 @@ public final class WebhookIntake
         this.clock = requireNonNull(clock, "clock is null");
         this.metrics = requireNonNull(metrics, "metrics is null");
         this.accepted = metrics.meter("intake.accepted");
+        this.storeInboundBody = storeInboundBody;
     }
 
     /**
@@ -80,12 +83,14 @@ public final class WebhookIntake
                 return completedFuture(forbidden(webhook, receivedAt, signature, "X-Twilio-Signature does not match " + webhook.signedUrl() + " and the request's parameters"));
             }
         }
-        ParsedWebhook parsed = switch (webhook.kind()) {
-            case STATUS_CALLBACK -> parser.parseStatusCallback(webhook.parameters(), webhook.tags(), receivedAt, webhook.idempotencyToken());
-            case INBOUND_MESSAGE -> parser.parseInboundMessage(webhook.parameters(), webhook.tags(), receivedAt, webhook.idempotencyToken());
+        // A message's text is personal data, kept only where the operator chose to (twilio.storeInboundBody).
+        Webhook stored = storeInboundBody || webhook.kind() != WebhookKind.INBOUND_MESSAGE ? webhook : webhook.withoutParameter("Body");
+        ParsedWebhook parsed = switch (stored.kind()) {
+            case STATUS_CALLBACK -> parser.parseStatusCallback(stored.parameters(), stored.tags(), receivedAt, stored.idempotencyToken());
+            case INBOUND_MESSAGE -> parser.parseInboundMessage(stored.parameters(), stored.tags(), receivedAt, stored.idempotencyToken());
         };
         if (parsed instanceof ParsedWebhook.Rejected rejected) {
-            return reject(webhook, receivedAt, rejected);
+            return reject(stored, receivedAt, rejected);
         }
         return store(((ParsedWebhook.Accepted) parsed).event());
     }

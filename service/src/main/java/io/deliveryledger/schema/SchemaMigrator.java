@@ -9,7 +9,9 @@ import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.regex.Pattern;
 
@@ -20,8 +22,8 @@ import static java.util.Objects.requireNonNull;
  * is idempotent ({@code IF NOT EXISTS}), so a run interrupted half-way is finished by the next one;
  * a migration is recorded in {@code schema_migrations} only after all its statements succeeded.
  * Migrations are applied in the order listed, each unless recorded: a version missing from the list
- * (another branch's) is no obstacle, and is applied whenever it is added. Twilio's error descriptions
- * are loaded on every run, after the migrations.
+ * (another branch's) is no obstacle, and is applied whenever it is added. The configured retention
+ * (TTLs) and Twilio's error descriptions are applied on every run, after the migrations.
  */
 public final class SchemaMigrator
 {
@@ -38,6 +40,7 @@ public final class SchemaMigrator
     private final Jdbi server;
     private final Jdbi database;
     private final String databaseName;
+    private final Retention retention;
     // The schema only changes with a new version of the service: once current, it stays current.
     private volatile boolean current;
 
@@ -45,11 +48,12 @@ public final class SchemaMigrator
      * @param server connects without a default database, to create it
      * @param database connects to {@code databaseName}
      */
-    public SchemaMigrator(Jdbi server, Jdbi database, String databaseName)
+    public SchemaMigrator(Jdbi server, Jdbi database, String databaseName, Retention retention)
     {
         this.server = requireNonNull(server, "server is null");
         this.database = requireNonNull(database, "database is null");
         this.databaseName = requireNonNull(databaseName, "databaseName is null");
+        this.retention = requireNonNull(retention, "retention is null");
     }
 
     /**
@@ -90,9 +94,30 @@ public final class SchemaMigrator
             });
             count++;
         }
+        applyRetention();
         new ErrorCodeLoader(database).load();
         current = true;
         return count;
+    }
+
+    /**
+     * Sets each TTL that differs from {@link Retention}'s. ClickHouse applies a changed TTL to the rows
+     * already stored in the background (a mutation), so a shorter retention also deletes old data.
+     */
+    private void applyRetention()
+    {
+        database.useHandle(handle -> {
+            Map<String, String> definitions = new HashMap<>();
+            handle.createQuery("SELECT name, create_table_query FROM system.tables WHERE database = currentDatabase()")
+                    .map((row, context) -> Map.entry(row.getString("name"), row.getString("create_table_query")))
+                    .forEach(entry -> definitions.put(entry.getKey(), entry.getValue()));
+            for (Retention.TimeToLive timeToLive : retention.timesToLive()) {
+                if (!definitions.getOrDefault(timeToLive.table(), "").contains(timeToLive.definition())) {
+                    log.info("Setting retention: {}", timeToLive.alter());
+                    handle.execute(timeToLive.alter());
+                }
+            }
+        });
     }
 
     static List<String> statements(String resource)

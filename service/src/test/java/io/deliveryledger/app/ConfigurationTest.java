@@ -1,5 +1,6 @@
 package io.deliveryledger.app;
 
+import io.deliveryledger.schema.Retention;
 import io.dropwizard.configuration.ConfigurationValidationException;
 import io.dropwizard.configuration.FileConfigurationSourceProvider;
 import io.dropwizard.configuration.SubstitutingSourceProvider;
@@ -61,6 +62,9 @@ final class ConfigurationTest
         assertThat(configuration.getApi().tokens()).as("no API token unless configured").isEmpty();
         assertThat(configuration.getReadModel().isApply()).as("every instance applies the read model").isTrue();
         assertThat(configuration.getReadModel().settleTime()).hasSeconds(3);
+        assertThat(configuration.getClickhouse().getRetention().build())
+                .isEqualTo(new Retention(java.time.Duration.ofDays(395), java.time.Duration.ofDays(90), java.time.Duration.ofDays(90)));
+        assertThat(configuration.getTwilio().isStoreInboundBody()).as("an inbound message's text is not stored by default").isFalse();
     }
 
     @Test
@@ -84,6 +88,9 @@ final class ConfigurationTest
         assertThatThrownBy(() -> load(Map.of("TWILIO_ACCOUNT_SID", ACCOUNT, "CLICKHOUSE_DATABASE", "ledger; DROP TABLE x")))
                 .isInstanceOf(ConfigurationValidationException.class)
                 .hasMessageContaining("clickhouse.database must be a plain identifier");
+        assertThatThrownBy(() -> load(Map.of("TWILIO_ACCOUNT_SID", ACCOUNT, "RETENTION_EVENTS", "36h")))
+                .isInstanceOf(ConfigurationValidationException.class)
+                .hasMessageContaining("clickhouse.retention: every value must be a whole number of days");
     }
 
     static DeliveryLedgerConfiguration load(Map<String, String> environment)

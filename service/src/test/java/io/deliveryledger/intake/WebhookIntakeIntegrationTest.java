@@ -234,7 +234,7 @@ final class WebhookIntakeIntegrationTest
     }
 
     @Test
-    void inboundMessagesByPostAndGetAnswerEmptyTwimlAndAreRecorded()
+    void inboundMessagesByPostAndGetAnswerEmptyTwimlAndAreRecordedWithoutTheirText()
             throws Exception
     {
         String postSid = StatusCallbacks.messageSid();
@@ -250,8 +250,16 @@ final class WebhookIntakeIntegrationTest
         ledger.awaitStored(getSid);
         for (String sid : List.of(postSid, getSid)) {
             assertThat(messageStatus(sid)).containsEntry("status", "received").containsEntry("direction", "inbound");
-            assertThat(ledger.count("SELECT count() FROM status_events WHERE message_sid = :sid AND parameters['Body'] = 'Hello from the handset' AND source = 'inbound'", Map.of("sid", sid))).isEqualTo(1);
+            assertThat(ledger.count("SELECT count() FROM status_events WHERE message_sid = :sid AND parameters['NumSegments'] = '1' AND source = 'inbound'", Map.of("sid", sid))).isEqualTo(1);
+            assertThat(ledger.count("SELECT count() FROM status_events WHERE message_sid = :sid AND mapContains(parameters, 'Body')", Map.of("sid", sid)))
+                    .as("a message's text is not stored unless twilio.storeInboundBody is on").isZero();
         }
+        // Nor is it in a rejected request, even where a GET carries it in the URL.
+        Map<String, String> invalid = inbound("not-a-message-sid");
+        assertThat(client.get("/twilio/inbound", invalid, FIRST_TOKEN).statusCode()).isEqualTo(400);
+        await().atMost(Duration.ofSeconds(30)).until(() -> ledger.count("SELECT count() FROM rejected_requests WHERE message_sid = 'not-a-message-sid'", Map.of()) == 1);
+        assertThat(ledger.count("SELECT count() FROM rejected_requests WHERE message_sid = 'not-a-message-sid' AND (mapContains(parameters, 'Body') OR url LIKE '%Body=%' OR url LIKE '%handset%')", Map.of())).isZero();
+        assertThat(ledger.count("SELECT count() FROM rejected_requests WHERE message_sid = 'not-a-message-sid' AND url LIKE '%NumSegments=1%'", Map.of())).isEqualTo(1);
     }
 
     @Test
