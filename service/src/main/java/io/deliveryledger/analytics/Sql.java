@@ -34,8 +34,28 @@ public record Sql(String text, Map<String, Object> parameters)
         {
             requireNonNull(value, "value is null");
             String name = "p" + parameters.size();
-            parameters.put(name, value);
+            parameters.put(name, value instanceof String text ? escaped(text) : value);
             return "{" + name + ":" + type + "}";
+        }
+
+        /**
+         * ClickHouse reads a query parameter's value in its escaped format: unescaped, a tag value with a
+         * backslash would match other text ({@code \b} reads as a backspace) and one with a tab or a
+         * newline would fail the query.
+         */
+        private static String escaped(String value)
+        {
+            StringBuilder escaped = new StringBuilder(value.length());
+            for (int index = 0; index < value.length(); index++) {
+                char next = value.charAt(index);
+                switch (next) {
+                    case '\\' -> escaped.append("\\\\");
+                    case '\t' -> escaped.append("\\t");
+                    case '\n' -> escaped.append("\\n");
+                    default -> escaped.append(next);
+                }
+            }
+            return escaped.toString();
         }
 
         public Sql build()

@@ -22,6 +22,9 @@ final class RequestParameters
 {
     static final List<String> FILTERS = List.of("from", "to", "accountSid", "messagingServiceSid", "country", "channel", "tag");
 
+    private static final Instant EARLIEST = Instant.parse("1970-01-01T00:00:00Z");
+    private static final Instant LATEST = Instant.parse("2106-01-01T00:00:00Z");
+
     private final MultivaluedMap<String, String> parameters;
 
     private RequestParameters(MultivaluedMap<String, String> parameters)
@@ -54,7 +57,7 @@ final class RequestParameters
 
     AnalyticsFilter filter(Instant now)
     {
-        return AnalyticsFilter.parse(
+        AnalyticsFilter filter = AnalyticsFilter.parse(
                 single("from"),
                 single("to"),
                 single("accountSid"),
@@ -63,6 +66,18 @@ final class RequestParameters
                 single("channel"),
                 parameters.getOrDefault("tag", List.of()),
                 now);
+        checkRange("from", filter.from());
+        checkRange("to", filter.to());
+        return filter;
+    }
+
+    /** ClickHouse would refuse (or, for some types, wrap) a time it cannot hold; the caller learns which parameter is out of range. */
+    private static void checkRange(String name, Instant time)
+    {
+        if (time.isBefore(EARLIEST) || time.isAfter(LATEST)) {
+            String defaulted = name.equals("from") ? " (7 days before 'to' when not given)" : "";
+            throw new InvalidParameterException(name, "must lie from %s to %s, the times ClickHouse's DateTime holds%s, got %s".formatted(EARLIEST, LATEST, defaulted, time));
+        }
     }
 
     int integer(String name, int defaultValue, int minimum, int maximum)

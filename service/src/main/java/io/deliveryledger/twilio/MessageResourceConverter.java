@@ -12,7 +12,6 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
-import java.util.stream.Stream;
 
 import static java.util.Objects.requireNonNull;
 
@@ -22,6 +21,10 @@ import static java.util.Objects.requireNonNull;
  */
 public final class MessageResourceConverter
 {
+    public static final Instant EARLIEST_EVENT_TIME = Instant.parse("1970-01-01T00:00:00Z");
+    public static final Instant LATEST_EVENT_TIME = Instant.parse("2106-01-01T00:00:00Z");
+    private static final int MAX_ERROR_CODE = 999_999;
+
     /**
      * The event saying that {@code message} had its status at its {@code date_updated} (at its
      * {@code date_created} for a registration, which reports the status the create call returned).
@@ -44,14 +47,12 @@ public final class MessageResourceConverter
         }
         MessageStatus status = MessageStatus.fromWireName(message.getStatus().toString())
                 .orElseThrow(() -> new IllegalArgumentException("Field 'status' of message " + sid + " has unknown value '" + message.getStatus() + "'"));
+        Integer errorCode = message.getErrorCode();
+        if (errorCode != null && (errorCode < 0 || errorCode > MAX_ERROR_CODE)) {
+            throw new IllegalArgumentException("Field 'error_code' of message " + sid + " must be a number of up to 6 digits as Twilio's error codes are, got " + errorCode);
+        }
         Map<String, String> fields = fields(message);
-        Instant eventTime = (source == Source.REGISTRATION
-                ? Stream.of(message.getDateCreated(), message.getDateUpdated())
-                : Stream.of(message.getDateUpdated(), message.getDateSent(), message.getDateCreated()))
-                .filter(date -> date != null)
-                .findFirst()
-                .map(ZonedDateTime::toInstant)
-                .orElse(receivedAt);
+        Instant eventTime = eventTime(message, source).orElse(receivedAt);
         return new StatusEvent(
                 EventIds.of(source, fields, Map.of()),
                 source,
@@ -61,7 +62,7 @@ public final class MessageResourceConverter
                 sid,
                 messagingServiceSid,
                 status,
-                message.getErrorCode() == null ? OptionalInt.empty() : OptionalInt.of(message.getErrorCode()),
+                errorCode == null ? OptionalInt.empty() : OptionalInt.of(errorCode),
                 message.getFrom() == null ? "" : message.getFrom().toString(),
                 message.getTo() == null ? "" : message.getTo(),
                 // Callbacks say only outbound or inbound; Twilio's outbound-api/-call/-reply stays in the fields.
@@ -70,6 +71,34 @@ public final class MessageResourceConverter
                 Optional.empty(),
                 Map.of(),
                 fields);
+    }
+
+    /**
+     * The first date of the resource that times its event, checked to lie where the ledger can store and
+     * count it: ClickHouse's DateTime (first-seen minutes of the read model) holds 1970 to 2106.
+     */
+    private static Optional<Instant> eventTime(Message message, Source source)
+    {
+        Map<String, ZonedDateTime> dates = new LinkedHashMap<>();
+        if (source == Source.REGISTRATION) {
+            dates.put("date_created", message.getDateCreated());
+            dates.put("date_updated", message.getDateUpdated());
+        }
+        else {
+            dates.put("date_updated", message.getDateUpdated());
+            dates.put("date_sent", message.getDateSent());
+            dates.put("date_created", message.getDateCreated());
+        }
+        for (Map.Entry<String, ZonedDateTime> date : dates.entrySet()) {
+            if (date.getValue() != null) {
+                Instant time = date.getValue().toInstant();
+                if (time.isBefore(EARLIEST_EVENT_TIME) || !time.isBefore(LATEST_EVENT_TIME)) {
+                    throw new IllegalArgumentException("Field '" + date.getKey() + "' of message " + message.getSid() + " must lie from " + EARLIEST_EVENT_TIME + " to before " + LATEST_EVENT_TIME + ", got " + time);
+                }
+                return Optional.of(time);
+            }
+        }
+        return Optional.empty();
     }
 
     /** The resource's fields as text, the body excepted: status callbacks never carry it either. */

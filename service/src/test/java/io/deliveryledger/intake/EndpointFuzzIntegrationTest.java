@@ -2,6 +2,7 @@ package io.deliveryledger.intake;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.deliveryledger.testing.FuzzedRegistrations;
 import io.deliveryledger.testing.FuzzedWebhooks;
 import io.deliveryledger.testing.HostileValues;
 import io.deliveryledger.testing.RawHttp;
@@ -20,11 +21,15 @@ import org.junit.jupiter.api.extension.TestWatcher;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.URI;
+import java.net.URLEncoder;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.time.Instant;
+import java.time.ZonedDateTime;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.HexFormat;
@@ -233,6 +238,158 @@ final class EndpointFuzzIntegrationTest
         assertThat(raw.send(validBytes)).as("a valid request after the malformed ones").hasValue(200);
         assertServiceAnswersAndJournalDrains();
         assertThat(ledger.count("SELECT count() FROM status_events WHERE message_sid = :sid", Map.of("sid", sid))).isEqualTo(1);
+    }
+
+    @Test
+    void registrationsWithStrangeValuesAreStoredExactlyOrRefusedWhole()
+            throws Exception
+    {
+        FuzzedRegistrations registrations = new FuzzedRegistrations(new HostileValues(new Random(SEED)), Instant.now());
+        SoftAssertions soft = new SoftAssertions();
+        Map<Integer, Integer> statuses = new TreeMap<>();
+        List<FuzzedRegistrations.Request> accepted = new ArrayList<>();
+        List<FuzzedRegistrations.Request> refused = new ArrayList<>();
+        for (int index = 0; index < REGISTRATION_CASES; index++) {
+            FuzzedRegistrations.Request request = registrations.next("registration-" + SEED + "-" + index);
+            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/api/v1/messages"))
+                    .timeout(Duration.ofSeconds(60))
+                    .header("Authorization", "Bearer " + API_TOKEN)
+                    .header("Content-Type", request.contentType())
+                    .POST(HttpRequest.BodyPublishers.ofString(request.body()))
+                    .build(), HttpResponse.BodyHandlers.ofString());
+            String description = "seed %d, %s answered %d %s".formatted(SEED, request, response.statusCode(), abbreviate(response.body()));
+            statuses.merge(response.statusCode(), 1, Integer::sum);
+            soft.assertThat(response.statusCode()).as(description).isIn(200, 400, 415, 422);
+            if (response.statusCode() == 200) {
+                soft.assertThat(JSON.readTree(response.body()).path("registered").asInt()).as(description).isEqualTo(request.sids().size());
+                accepted.add(request);
+            }
+            else {
+                refused.add(request);
+            }
+        }
+        soft.assertAll();
+        System.out.printf("Fuzz seed %d: registrations answered %s%n", SEED, statuses);
+        assertServiceAnswersAndJournalDrains();
+
+        for (FuzzedRegistrations.Request request : accepted) {
+            JsonNode body = JSON.readTree(request.body());
+            for (JsonNode message : body.isArray() ? body : List.of(body)) {
+                String sid = message.path("sid").asText();
+                List<Long> eventTimes = ledger.clickhouse().withHandle(handle -> handle.createQuery(
+                                "SELECT toUnixTimestamp64Milli(event_time) FROM status_events WHERE message_sid = :sid AND source = 'registration'")
+                        .bind("sid", sid).mapTo(Long.class).list());
+                String description = "seed %d, %s: message %s".formatted(SEED, request, sid);
+                soft.assertThat(eventTimes).as(description).hasSize(1);
+                String created = message.path("date_created").asText();
+                if (eventTimes.size() == 1 && message.path("date_created").isTextual() && !created.isEmpty()) {
+                    // Registrations are timed by Twilio's date_created, which must arrive unchanged (not clamped to what ClickHouse holds).
+                    soft.assertThat(Instant.ofEpochMilli(eventTimes.get(0))).as(description).isEqualTo(ZonedDateTime.parse(created, FuzzedRegistrations.TWILIO_DATE).toInstant());
+                }
+            }
+        }
+        for (FuzzedRegistrations.Request request : refused) {
+            soft.assertThat(request.sids().isEmpty() ? 0 : ledger.count("SELECT count() FROM status_events WHERE message_sid IN (<sids>)", Map.of("sids", request.sids())))
+                    .as("seed %d, refused %s: nothing of it is stored", SEED, request).isZero();
+        }
+        soft.assertAll();
+        assertThat(accepted.size()).as("accepted of %d registrations, seed %d", REGISTRATION_CASES, SEED).isGreaterThan(REGISTRATION_CASES / 5);
+    }
+
+    @Test
+    void apiRequestsWithOddParametersGetClientErrors()
+            throws Exception
+    {
+        HostileValues values = new HostileValues(new Random(SEED));
+        List<String> dates = List.of(
+                "2026-11-27", "2026-11-27T10:00:00Z", "0000-01-01", "0001-01-01T00:00:00Z", "1899-12-31T23:59:59Z", "1900-01-01T00:00:00Z", "1970-01-01T00:00:00Z",
+                "2106-02-07T06:28:16Z", "2262-04-11T23:47:16.854775807Z", "2299-12-31T23:59:59.999Z", "2300-01-01T00:00:00Z", "9999-12-31T23:59:59Z",
+                "+10000-01-01T00:00:00Z", "-999999999-01-01T00:00:00Z", "+999999999-12-31T23:59:59.999999999Z", "2026-02-30", "2026-11-27T10:00:00+18:00",
+                "2026-11-27T10:00:00", "2026-11-27T24:00:00Z", "99999999999", "");
+        List<String> steps = List.of("PT1M", "PT1S", "PT0S", "-PT1H", "P1D", "PT5M", "P99999999D", "PT2562047788015215H", "P106751991167300D", "PT0.5M", "1h", "");
+        List<String> paths = List.of("/api/v1/stats/summary", "/api/v1/stats/timeseries", "/api/v1/stats/breakdown", "/api/v1/stats/latency", "/api/v1/reports/delivery");
+        SoftAssertions soft = new SoftAssertions();
+        Map<Integer, Integer> statuses = new TreeMap<>();
+        for (int index = 0; index < API_CASES; index++) {
+            String path;
+            Map<String, List<String>> parameters = new LinkedHashMap<>();
+            if (values.chance(0.15)) {
+                String sid = values.chance(0.5) ? "SM" + values.hex(16) : values.text();
+                path = "/api/v1/messages/" + URLEncoder.encode(sid, StandardCharsets.UTF_8).replace("+", "%20");
+            }
+            else {
+                path = values.pick(paths);
+                int count = values.between(0, 5);
+                for (int parameter = 0; parameter < count; parameter++) {
+                    String name = values.pick(List.of("from", "to", "accountSid", "messagingServiceSid", "country", "channel", "tag", "step", "by", "limit", "groupBy", "format", "unknown", values.text()));
+                    String value = switch (name) {
+                        case "from", "to" -> values.chance(0.8) ? values.pick(dates) : values.text();
+                        case "step" -> values.chance(0.8) ? values.pick(steps) : values.text();
+                        case "limit" -> values.number();
+                        case "by", "groupBy" -> values.pick(List.of("country", "error_code", "messaging_service", "from", "channel", "tag:", "tag:" + values.text(), values.text()));
+                        case "format" -> values.pick(List.of("csv", "json", "parquet", "html", "CSV", "xlsx", values.text()));
+                        case "tag" -> values.chance(0.6) ? values.pick(List.of("k", "campaign", "a.b-c_d")) + ":" + values.text() : values.text();
+                        case "accountSid" -> values.chance(0.5) ? FIRST_ACCOUNT : values.text();
+                        default -> values.text();
+                    };
+                    parameters.computeIfAbsent(name, key -> new ArrayList<>()).add(value);
+                }
+            }
+            String query = parameters.entrySet().stream()
+                    .flatMap(entry -> entry.getValue().stream().map(value -> WebhookClient.form(Map.of(entry.getKey(), value))))
+                    .collect(Collectors.joining("&"));
+            HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(baseUrl + path + (query.isEmpty() ? "" : "?" + query))).timeout(Duration.ofSeconds(60));
+            int authorization = values.between(0, 19);
+            if (authorization > 1) {
+                request.header("Authorization", "Bearer " + API_TOKEN);
+            }
+            else if (authorization == 1) {
+                request.header("Authorization", values.pick(List.of("Bearer ", "Bearer wrong", "Basic Zm9vOmJhcg==", "bearer " + API_TOKEN, "Bearer " + API_TOKEN + " extra")));
+            }
+            HttpResponse<String> response;
+            try {
+                response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
+            }
+            catch (IOException e) {
+                response = HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
+            }
+            statuses.merge(response.statusCode(), 1, Integer::sum);
+            soft.assertThat(response.statusCode()).as("seed %d, GET %s answered %d %s", SEED, abbreviate(path + "?" + query), response.statusCode(), abbreviate(response.body())).isBetween(200, 499);
+        }
+        soft.assertAll();
+        System.out.printf("Fuzz seed %d: API requests answered %s%n", SEED, statuses);
+        assertServiceAnswersAndJournalDrains();
+    }
+
+    @Test
+    void strangeTagValuesRoundTripThroughTheApiAndFilterExactly()
+            throws Exception
+    {
+        // Backslash sequences that ClickHouse's escaped format would read as other characters, a tab that ends a value there, "\\N" (its NULL).
+        List<String> values = List.of("a\\b", "tab\there", "\\N", "ends with \\", "nul\u0000", "\uD83D\uDE80 \u00e9\u4e2d\uD840\uDC00\uDBFF\uDFFF", "quote ' \" `");
+        Map<String, String> sids = new LinkedHashMap<>();
+        for (String value : values) {
+            String sid = StatusCallbacks.messageSid();
+            sids.put(value, sid);
+            HttpResponse<String> response = ledger.client().post("/twilio/status?" + WebhookClient.form(Map.of("k", value)), StatusCallbacks.callback(FIRST_ACCOUNT, sid, "delivered"), FIRST_TOKEN, Optional.empty());
+            assertThat(response.statusCode()).as(value).isEqualTo(200);
+        }
+        ledger.awaitStored(sids.get(values.get(values.size() - 1)));
+        ledger.awaitReadModel();
+        for (Map.Entry<String, String> entry : sids.entrySet()) {
+            JsonNode message = api("/api/v1/messages/" + entry.getValue());
+            assertThat(message.path("tags").path("k").asText()).as("tag of %s", entry.getValue()).isEqualTo(entry.getKey());
+            JsonNode summary = api("/api/v1/stats/summary?" + WebhookClient.form(Map.of("tag", "k:" + entry.getKey())));
+            assertThat(summary.path("messages").asLong()).as("messages tagged %s", entry.getKey()).isEqualTo(1);
+        }
+    }
+
+    private static JsonNode api(String pathAndQuery)
+            throws Exception
+    {
+        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(baseUrl + pathAndQuery)).header("Authorization", "Bearer " + API_TOKEN).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(response.statusCode()).as("%s answered %s", pathAndQuery, response.body()).isEqualTo(200);
+        return JSON.readTree(response.body());
     }
 
     /** Flips, inserts, deletes, repeats or cuts bytes of {@code request}. */
