@@ -2,6 +2,7 @@ package io.deliveryledger.app;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.deliveryledger.testing.LedgerProcess;
 import io.dropwizard.logging.common.ConsoleAppenderFactory;
 import io.dropwizard.logging.common.DefaultLoggingFactory;
 import io.dropwizard.logging.json.EventJsonLayoutBaseFactory;
@@ -51,15 +52,7 @@ final class LogFormatTest
     {
         int adminPort = freePort();
         Path log = directory.resolve("stdout.log");
-        Path repository = Path.of(System.getProperty("ledger.repository.root", "..")).toAbsolutePath().normalize();
-        ProcessBuilder builder = new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Duser.timezone=UTC",
-                "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"),
-                DeliveryLedgerApplication.class.getName(),
-                "server",
-                repository.resolve("config.yml").toString())
+        ProcessBuilder builder = LedgerProcess.server("256m")
                 .redirectOutput(log.toFile())
                 .redirectError(directory.resolve("stderr.log").toFile());
         builder.environment().putAll(ACCOUNT);

@@ -1,6 +1,6 @@
 package io.deliveryledger.journal;
 
-import io.deliveryledger.app.DeliveryLedgerApplication;
+import io.deliveryledger.testing.LedgerProcess;
 import io.deliveryledger.testing.StatusCallbacks;
 import io.deliveryledger.testing.TestingClickHouseEngine;
 import io.deliveryledger.testing.WebhookClient;
@@ -121,15 +121,7 @@ final class CrashRecoveryIntegrationTest
     private Process startService(int port, int adminPort, String logName)
             throws IOException, InterruptedException
     {
-        Path repository = Path.of(System.getProperty("ledger.repository.root", "..")).toAbsolutePath().normalize();
-        ProcessBuilder builder = new ProcessBuilder(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Duser.timezone=UTC",
-                "-Xmx512m",
-                "-cp", System.getProperty("java.class.path"),
-                DeliveryLedgerApplication.class.getName(),
-                "server",
-                repository.resolve("config.yml").toString())
+        ProcessBuilder builder = LedgerProcess.server("512m")
                 .redirectErrorStream(true)
                 .redirectOutput(directory.resolve(logName).toFile());
         builder.environment().put("HTTP_PORT", String.valueOf(port));
