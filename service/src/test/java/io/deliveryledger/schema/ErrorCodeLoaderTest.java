@@ -1,41 +1,26 @@
 package io.deliveryledger.schema;
 
-import io.deliveryledger.app.ClickHouseFactory;
-import io.deliveryledger.testing.TestingClickHouseEngine;
-import io.deliveryledger.testing.TestingLedger;
+import io.deliveryledger.testing.TestingDatabaseExtension;
 import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.util.Map;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
 final class ErrorCodeLoaderTest
 {
-    @TempDir
-    static Path directory;
+    @RegisterExtension
+    static final TestingDatabaseExtension DATABASE = new TestingDatabaseExtension("error_codes");
 
-    private static TestingClickHouseEngine engine;
     private static Jdbi database;
 
     @BeforeAll
     static void start()
     {
-        engine = new TestingClickHouseEngine(directory.resolve("clickhouse"));
-        engine.start();
-        ClickHouseFactory clickhouse = TestingLedger.clickhouseSettings(engine, "error_codes");
-        clickhouse.buildMigrator().migrate();
-        database = clickhouse.buildDatabaseJdbi();
-    }
-
-    @AfterAll
-    static void stop()
-    {
-        engine.close();
+        database = DATABASE.jdbi();
     }
 
     @Test

@@ -2,14 +2,12 @@ package io.deliveryledger.schema;
 
 import io.deliveryledger.app.ClickHouseFactory;
 import io.deliveryledger.app.RetentionFactory;
-import io.deliveryledger.testing.TestingClickHouseEngine;
-import io.deliveryledger.testing.TestingLedger;
+import io.deliveryledger.testing.TestingDatabaseExtension;
 import io.dropwizard.util.Duration;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
@@ -18,46 +16,42 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 final class RetentionIntegrationTest
 {
-    @TempDir
-    Path directory;
+    @RegisterExtension
+    static final TestingDatabaseExtension DATABASE = new TestingDatabaseExtension("retention");
 
     @Test
     void expiredEventsRawParametersAndRejectedRequestsAreDeletedAndRetentionFollowsTheConfiguration()
-            throws Exception
     {
-        try (TestingClickHouseEngine engine = new TestingClickHouseEngine(directory.resolve("clickhouse"))) {
-            engine.start();
-            ClickHouseFactory clickhouse = TestingLedger.clickhouseSettings(engine, "retention");
-            clickhouse.setRetention(retention(395, 90, 30));
-            clickhouse.buildMigrator().migrate();
-            Jdbi database = clickhouse.buildDatabaseJdbi();
+        ClickHouseFactory clickhouse = DATABASE.clickhouse();
+        clickhouse.setRetention(retention(395, 90, 30));
+        clickhouse.buildMigrator().migrate();
+        Jdbi database = clickhouse.buildDatabaseJdbi();
 
-            database.useHandle(handle -> {
-                for (int daysAgo : List.of(400, 100, 1)) {
-                    handle.execute("INSERT INTO status_events (event_id, received_at, event_time, source, direction, account_sid, message_sid, status, status_rank, parameters) "
-                            + "SELECT lower(hex(MD5('" + daysAgo + "'))), now64(3) - INTERVAL " + daysAgo + " DAY, now64(3) - INTERVAL " + daysAgo + " DAY, 'callback', 'outbound', "
-                            + "'AC" + "1".repeat(32) + "', 'SM" + String.format("%032d", daysAgo) + "', 'sent', 3, map('To', '+15558675310')");
-                    handle.execute("INSERT INTO rejected_requests (received_at, endpoint, reason, detail, account_sid, message_sid, url, journal_position, parameters) "
-                            + "SELECT now64(3) - INTERVAL " + daysAgo + " DAY, '/twilio/status', 'invalid_message_sid', '', '', 'days-" + daysAgo + "', '', 0, map('From', '+15017122661')");
-                }
-                handle.execute("OPTIMIZE TABLE status_events FINAL");
-                handle.execute("OPTIMIZE TABLE rejected_requests FINAL");
-            });
+        database.useHandle(handle -> {
+            for (int daysAgo : List.of(400, 100, 1)) {
+                handle.execute("INSERT INTO status_events (event_id, received_at, event_time, source, direction, account_sid, message_sid, status, status_rank, parameters) "
+                        + "SELECT lower(hex(MD5('" + daysAgo + "'))), now64(3) - INTERVAL " + daysAgo + " DAY, now64(3) - INTERVAL " + daysAgo + " DAY, 'callback', 'outbound', "
+                        + "'AC" + "1".repeat(32) + "', 'SM" + String.format("%032d", daysAgo) + "', 'sent', 3, map('To', '+15558675310')");
+                handle.execute("INSERT INTO rejected_requests (received_at, endpoint, reason, detail, account_sid, message_sid, url, journal_position, parameters) "
+                        + "SELECT now64(3) - INTERVAL " + daysAgo + " DAY, '/twilio/status', 'invalid_message_sid', '', '', 'days-" + daysAgo + "', '', 0, map('From', '+15017122661')");
+            }
+            handle.execute("OPTIMIZE TABLE status_events FINAL");
+            handle.execute("OPTIMIZE TABLE rejected_requests FINAL");
+        });
 
-            Map<String, Long> events = parametersByMessage(database, "SELECT message_sid AS key, length(parameters) AS value FROM status_events");
-            assertThat(events).as("events of 400 days ago are gone, raw parameters of 100 days ago emptied")
-                    .containsOnly(Map.entry("SM" + String.format("%032d", 100), 0L), Map.entry("SM" + String.format("%032d", 1), 1L));
-            Map<String, Long> rejected = parametersByMessage(database, "SELECT message_sid AS key, length(parameters) AS value FROM rejected_requests");
-            assertThat(rejected).containsOnly(Map.entry("days-1", 1L));
+        Map<String, Long> events = parametersByMessage(database, "SELECT message_sid AS key, length(parameters) AS value FROM status_events");
+        assertThat(events).as("events of 400 days ago are gone, raw parameters of 100 days ago emptied")
+                .containsOnly(Map.entry("SM" + String.format("%032d", 100), 0L), Map.entry("SM" + String.format("%032d", 1), 1L));
+        Map<String, Long> rejected = parametersByMessage(database, "SELECT message_sid AS key, length(parameters) AS value FROM rejected_requests");
+        assertThat(rejected).containsOnly(Map.entry("days-1", 1L));
 
-            // A new retention changes the tables' TTLs at the next migration, and only those that differ.
-            clickhouse.setRetention(retention(500, 90, 30));
-            clickhouse.buildMigrator().migrate();
-            assertThat(createQuery(database, "status_events")).contains("TTL toDateTime(received_at) + toIntervalDay(500)")
-                    .contains("`parameters` Map(String, String) TTL toDateTime(received_at) + toIntervalDay(90)");
-            assertThat(createQuery(database, "messages_by_minute")).contains("TTL toDateTime(first_seen) + toIntervalDay(500)");
-            assertThat(createQuery(database, "forbidden_requests")).contains("TTL toDateTime(minute) + toIntervalDay(30)");
-        }
+        // A new retention changes the tables' TTLs at the next migration, and only those that differ.
+        clickhouse.setRetention(retention(500, 90, 30));
+        clickhouse.buildMigrator().migrate();
+        assertThat(createQuery(database, "status_events")).contains("TTL toDateTime(received_at) + toIntervalDay(500)")
+                .contains("`parameters` Map(String, String) TTL toDateTime(received_at) + toIntervalDay(90)");
+        assertThat(createQuery(database, "messages_by_minute")).contains("TTL toDateTime(first_seen) + toIntervalDay(500)");
+        assertThat(createQuery(database, "forbidden_requests")).contains("TTL toDateTime(minute) + toIntervalDay(30)");
     }
 
     @Test

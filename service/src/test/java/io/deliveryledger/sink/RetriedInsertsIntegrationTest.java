@@ -7,16 +7,13 @@ import io.deliveryledger.reconcile.LedgerStates;
 import io.deliveryledger.reconcile.ReconciliationRun;
 import io.deliveryledger.reconcile.Trigger;
 import io.deliveryledger.testing.StatusCallbacks;
-import io.deliveryledger.testing.TestingClickHouseEngine;
-import io.deliveryledger.testing.TestingLedger;
+import io.deliveryledger.testing.TestingDatabaseExtension;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
@@ -34,28 +31,17 @@ final class RetriedInsertsIntegrationTest
 {
     private static final String ACCOUNT = "AC" + "8".repeat(32);
 
-    @TempDir
-    static Path directory;
+    @RegisterExtension
+    static final TestingDatabaseExtension DATABASE = new TestingDatabaseExtension("retried");
 
-    private static TestingClickHouseEngine engine;
     private static ClickHouseFactory clickhouse;
     private static Jdbi database;
 
     @BeforeAll
     static void start()
-            throws Exception
     {
-        engine = new TestingClickHouseEngine(directory.resolve("clickhouse"));
-        engine.start();
-        clickhouse = TestingLedger.clickhouseSettings(engine, "retried");
-        clickhouse.buildMigrator().migrate();
-        database = clickhouse.buildDatabaseJdbi();
-    }
-
-    @AfterAll
-    static void stop()
-    {
-        engine.close();
+        clickhouse = DATABASE.clickhouse();
+        database = DATABASE.jdbi();
     }
 
     @Test

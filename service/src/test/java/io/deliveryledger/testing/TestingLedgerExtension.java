@@ -59,7 +59,7 @@ public final class TestingLedgerExtension
         return ledger;
     }
 
-    private static void deleteRecursively(Path root)
+    static void deleteRecursively(Path root)
     {
         try (Stream<Path> paths = Files.walk(root)) {
             for (Path path : paths.sorted(Comparator.reverseOrder()).toList()) {
