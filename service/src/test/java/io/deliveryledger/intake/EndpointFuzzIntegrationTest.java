@@ -11,6 +11,7 @@ import io.deliveryledger.testing.TestingLedger;
 import io.deliveryledger.testing.TestingLedgerExtension;
 import io.deliveryledger.testing.TwilioSigner;
 import io.deliveryledger.testing.WebhookClient;
+import io.dropwizard.testing.ConfigOverride;
 import org.assertj.core.api.SoftAssertions;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -66,7 +67,8 @@ final class EndpointFuzzIntegrationTest
     private static final List<String> UNREADABLE = List.of("Request body is not a valid form", "Query string is not valid URL encoding");
 
     @RegisterExtension
-    static final TestingLedgerExtension LEDGER = new TestingLedgerExtension();
+    // Inbound bodies are stored, so that their text is checked to round-trip too.
+    static final TestingLedgerExtension LEDGER = new TestingLedgerExtension(ConfigOverride.config("twilio.storeInboundBody", "true"));
 
     @RegisterExtension
     static final TestWatcher SEED_REPORTER = new TestWatcher()
@@ -94,7 +96,7 @@ final class EndpointFuzzIntegrationTest
     void signedWebhooksWithStrangeValuesAreStoredExactlyOrRefusedWithAReason()
             throws Exception
     {
-        FuzzedWebhooks webhooks = new FuzzedWebhooks(new HostileValues(new Random(SEED)), baseUrl);
+        FuzzedWebhooks webhooks = new FuzzedWebhooks(values("signed webhooks"), baseUrl);
         Map<String, Answered> answers = new HashMap<>();
         for (int index = 0; index < SIGNED_CASES; index++) {
             FuzzedWebhooks.Request request = webhooks.next("fuzz-" + SEED + "-" + index);
@@ -153,7 +155,7 @@ final class EndpointFuzzIntegrationTest
     void malformedHttpIsAnsweredWithClientErrors()
             throws Exception
     {
-        HostileValues values = new HostileValues(new Random(SEED));
+        HostileValues values = values("raw requests");
         RawHttp raw = new RawHttp(ledger.port());
         String host = "localhost:" + ledger.port();
         String sid = StatusCallbacks.messageSid();
@@ -244,19 +246,19 @@ final class EndpointFuzzIntegrationTest
     void registrationsWithStrangeValuesAreStoredExactlyOrRefusedWhole()
             throws Exception
     {
-        FuzzedRegistrations registrations = new FuzzedRegistrations(new HostileValues(new Random(SEED)), Instant.now());
+        FuzzedRegistrations registrations = new FuzzedRegistrations(values("registrations"), Instant.now());
         SoftAssertions soft = new SoftAssertions();
         Map<Integer, Integer> statuses = new TreeMap<>();
         List<FuzzedRegistrations.Request> accepted = new ArrayList<>();
         List<FuzzedRegistrations.Request> refused = new ArrayList<>();
         for (int index = 0; index < REGISTRATION_CASES; index++) {
             FuzzedRegistrations.Request request = registrations.next("registration-" + SEED + "-" + index);
-            HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(baseUrl + "/api/v1/messages"))
+            HttpResponse<String> response = exchange(HttpRequest.newBuilder(URI.create(baseUrl + "/api/v1/messages"))
                     .timeout(Duration.ofSeconds(60))
                     .header("Authorization", "Bearer " + API_TOKEN)
                     .header("Content-Type", request.contentType())
                     .POST(HttpRequest.BodyPublishers.ofString(request.body()))
-                    .build(), HttpResponse.BodyHandlers.ofString());
+                    .build(), request.toString());
             String description = "seed %d, %s answered %d %s".formatted(SEED, request, response.statusCode(), abbreviate(response.body()));
             statuses.merge(response.statusCode(), 1, Integer::sum);
             soft.assertThat(response.statusCode()).as(description).isIn(200, 400, 415, 422);
@@ -300,7 +302,7 @@ final class EndpointFuzzIntegrationTest
     void apiRequestsWithOddParametersGetClientErrors()
             throws Exception
     {
-        HostileValues values = new HostileValues(new Random(SEED));
+        HostileValues values = values("api requests");
         List<String> dates = List.of(
                 "2026-11-27", "2026-11-27T10:00:00Z", "0000-01-01", "0001-01-01T00:00:00Z", "1899-12-31T23:59:59Z", "1900-01-01T00:00:00Z", "1970-01-01T00:00:00Z",
                 "2106-02-07T06:28:16Z", "2262-04-11T23:47:16.854775807Z", "2299-12-31T23:59:59.999Z", "2300-01-01T00:00:00Z", "9999-12-31T23:59:59Z",
@@ -346,13 +348,7 @@ final class EndpointFuzzIntegrationTest
             else if (authorization == 1) {
                 request.header("Authorization", values.pick(List.of("Bearer ", "Bearer wrong", "Basic Zm9vOmJhcg==", "bearer " + API_TOKEN, "Bearer " + API_TOKEN + " extra")));
             }
-            HttpResponse<String> response;
-            try {
-                response = http.send(request.build(), HttpResponse.BodyHandlers.ofString());
-            }
-            catch (IOException e) {
-                response = HttpClient.newHttpClient().send(request.build(), HttpResponse.BodyHandlers.ofString());
-            }
+            HttpResponse<String> response = exchange(request.build(), path + "?" + query);
             statuses.merge(response.statusCode(), 1, Integer::sum);
             soft.assertThat(response.statusCode()).as("seed %d, GET %s answered %d %s", SEED, abbreviate(path + "?" + query), response.statusCode(), abbreviate(response.body())).isBetween(200, 499);
         }
@@ -452,17 +448,32 @@ final class EndpointFuzzIntegrationTest
         if (request.method().equals("POST")) {
             builder.header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString(request.form()));
         }
+        return exchange(builder.build(), request.toString());
+    }
+
+    /** Values for one test from the seed: each test draws its own, so no two tests make the same SIDs. */
+    private static HostileValues values(String test)
+    {
+        return new HostileValues(new Random(SEED ^ test.hashCode()));
+    }
+
+    /**
+     * Sends {@code request}. The client may have reused a connection the server closed after refusing
+     * the previous request (a URL or body over the limits, a wrong content type): the same request on a
+     * new connection must then be answered.
+     */
+    private static HttpResponse<String> exchange(HttpRequest request, String description)
+            throws InterruptedException
+    {
         try {
-            return http.send(builder.build(), HttpResponse.BodyHandlers.ofString());
+            return http.send(request, HttpResponse.BodyHandlers.ofString());
         }
         catch (IOException e) {
-            // The client may have reused a connection the server closed after refusing the previous request
-            // (a URL or body over the limits); the same request on a new connection must be answered.
             try {
-                return HttpClient.newHttpClient().send(builder.build(), HttpResponse.BodyHandlers.ofString());
+                return HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());
             }
             catch (IOException again) {
-                throw new AssertionError("seed %d, %s got no answer: %s".formatted(SEED, request, again), again);
+                throw new AssertionError("seed %d, %s got no answer: %s".formatted(SEED, description, again), again);
             }
         }
     }
@@ -516,7 +527,7 @@ final class EndpointFuzzIntegrationTest
         return text.length() <= 300 ? text : text.substring(0, 300) + "...";
     }
 
-    /** A normal callback is still accepted and stored, the journal has nothing left for ClickHouse, and the journal is healthy. */
+    /** A normal callback is still accepted and stored, the journal has nothing left for ClickHouse, the read model has caught up, and both are healthy. */
     private static void assertServiceAnswersAndJournalDrains()
             throws Exception
     {
@@ -525,8 +536,12 @@ final class EndpointFuzzIntegrationTest
         ledger.awaitStored(sid);
         await().atMost(Duration.ofSeconds(60)).pollInterval(Duration.ofMillis(200)).untilAsserted(() ->
                 assertThat(admin("/metrics").path("gauges").path("journal.lag").path("value").asLong(-1)).as("journal.lag, seed %d", SEED).isZero());
-        JsonNode journal = admin("/healthcheck").path("journal");
-        assertThat(journal.path("healthy").asBoolean()).as("journal health %s, seed %d", journal, SEED).isTrue();
+        // The read model counts whatever was stored, strange tags and parameters included.
+        ledger.awaitReadModel();
+        JsonNode health = admin("/healthcheck");
+        for (String check : List.of("journal", "read-model")) {
+            assertThat(health.path(check).path("healthy").asBoolean()).as("%s health %s, seed %d", check, health.path(check), SEED).isTrue();
+        }
     }
 
     private static JsonNode admin(String path)
