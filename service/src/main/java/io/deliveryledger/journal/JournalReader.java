@@ -36,6 +36,12 @@ public final class JournalReader
         this.nextPosition = firstPosition;
     }
 
+    /** The position the next {@link #read} starts at: after a restart, the first one not acknowledged. */
+    public long nextPosition()
+    {
+        return nextPosition;
+    }
+
     /**
      * Returns up to {@code maxRecords} records (and about {@code maxBytes} of payload) from where the
      * last call ended, waiting up to {@code wait} for the first one. Empty when nothing arrived in time.

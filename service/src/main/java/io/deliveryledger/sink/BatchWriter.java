@@ -55,6 +55,7 @@ public final class BatchWriter
     private final BatchPolicy policy;
     private final IntervalFunction backoff;
     private final Clock clock;
+    private final InFlightBatchFile inFlight;
 
     private final Histogram batchRows;
     private final Timer insertLatency;
@@ -80,6 +81,7 @@ public final class BatchWriter
         this.policy = requireNonNull(policy, "policy is null");
         this.backoff = IntervalFunction.ofExponentialRandomBackoff(policy.initialBackoff(), 2.0, 0.5, policy.maxBackoff());
         this.clock = requireNonNull(clock, "clock is null");
+        this.inFlight = new InFlightBatchFile(journal.directory());
         this.batchRows = metrics.histogram("sink.batch-rows");
         this.insertLatency = metrics.timer("sink.insert-latency");
         this.insertedRows = metrics.meter("sink.inserted-rows");
@@ -131,11 +133,14 @@ public final class BatchWriter
                 migrator.migrate();
                 return null;
             });
+            Optional<Batch> replayed = replayedBatch(reader);
             while (running) {
-                Optional<Batch> batch = nextBatch(reader);
+                Optional<Batch> batch = replayed.isPresent() ? replayed : nextBatch(reader);
+                replayed = Optional.empty();
                 if (batch.isEmpty()) {
                     continue;
                 }
+                inFlight.write(journal.id(), batch.get().firstPosition(), batch.get().last().position());
                 Outcome outcome = retryUntilDone("insert journal positions " + batch.get().firstPosition() + "-" + batch.get().last().position(), () -> {
                     try (Timer.Context ignored = insertLatency.time()) {
                         return inserter.insert(batch.get());
@@ -181,6 +186,28 @@ public final class BatchWriter
             log.error("ClickHouse refused journal record {} and its rejected_requests row ({}); the record: {}", refusal.position(), refusal.message(),
                     new String(codec.encode(refusal.record()), StandardCharsets.UTF_8));
         }
+    }
+
+    /**
+     * The batch that was being inserted when the writer last stopped, formed again from the same
+     * positions, so that its inserts carry the same deduplication tokens; empty when it was acknowledged.
+     */
+    private Optional<Batch> replayedBatch(JournalReader reader)
+            throws IOException, InterruptedException
+    {
+        Optional<Long> lastPosition = inFlight.lastPosition(journal.id());
+        if (lastPosition.isEmpty() || lastPosition.get() < reader.nextPosition()) {
+            return Optional.empty();
+        }
+        List<JournalRecord> records = new ArrayList<>();
+        while (running && reader.nextPosition() <= lastPosition.get()) {
+            records.addAll(reader.read((int) Math.min(Integer.MAX_VALUE, lastPosition.get() - reader.nextPosition() + 1), Long.MAX_VALUE, Duration.ofSeconds(1)));
+        }
+        if (records.isEmpty()) {
+            return Optional.empty();
+        }
+        log.info("Inserting journal positions {}-{} again as the batch they were before the restart", records.get(0).position(), lastPosition.get());
+        return Optional.of(decode(records));
     }
 
     private Optional<Batch> nextBatch(JournalReader reader)

@@ -1,11 +1,16 @@
 package io.deliveryledger.sink;
 
 import com.codahale.metrics.MetricRegistry;
+import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import io.deliveryledger.app.ClickHouseFactory;
+import io.deliveryledger.analytics.AddressClassifier;
 import io.deliveryledger.event.LedgerRecordCodec;
+import io.deliveryledger.event.RejectedRequest;
 import io.deliveryledger.event.StatusEvent;
 import io.deliveryledger.journal.Journal;
+import io.deliveryledger.journal.JournalMark;
 import io.deliveryledger.journal.JournalSettings;
+import io.deliveryledger.sink.Batch.Positioned;
 import io.deliveryledger.testing.StatusCallbacks;
 import io.deliveryledger.testing.TestingClickHouseEngine;
 import io.deliveryledger.testing.TestingLedger;
@@ -137,6 +142,49 @@ final class BatchWriterTest
                 assertThat(metrics.meter("sink.insert-failures").getCount()).isZero();
                 assertThat(writer.failure()).isEmpty();
             }
+        }
+    }
+
+    @Test
+    void aBatchInFlightAtACrashIsInsertedAgainWithTheSamePositionsAndTokens()
+            throws Exception
+    {
+        try (TestingClickHouseEngine engine = new TestingClickHouseEngine(directory.resolve("clickhouse"))) {
+            engine.start();
+            ClickHouseFactory clickhouse = TestingLedger.clickhouseSettings(engine, "replay");
+            clickhouse.buildMigrator().migrate();
+            LedgerRecordCodec codec = new LedgerRecordCodec();
+            BatchPolicy policy = new BatchPolicy(1000, 1 << 20, Duration.ofMillis(200), Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofHours(1));
+            Path journalDirectory = directory.resolve("journal");
+            List<RejectedRequest> rejected = new ArrayList<>();
+            for (int record = 0; record < 5; record++) {
+                rejected.add(new RejectedRequest(Instant.now(), "/twilio/status", "invalid_message_sid", "number " + record, ACCOUNT, "not-a-sid-" + record, "", Map.of()));
+            }
+
+            try (Journal journal = Journal.open(new JournalSettings(journalDirectory, 1 << 20, 16 << 20, Duration.ZERO), new MetricRegistry())) {
+                for (RejectedRequest request : rejected) {
+                    journal.append(codec.encode(request)).get();
+                }
+                // A writer stored positions 0-2, then crashed before acknowledging them: what it left behind.
+                new InFlightBatchFile(journalDirectory).write(journal.id(), 0, 2);
+                List<Positioned<RejectedRequest>> firstThree = List.of(new Positioned<>(0, rejected.get(0)), new Positioned<>(1, rejected.get(1)), new Positioned<>(2, rejected.get(2)));
+                new ClickHouseInserter(clickhouse.buildInsertHandles(), Duration.ofHours(1), Clock.systemUTC(), new AddressClassifier(PhoneNumberUtil.getInstance()), codec)
+                        .insert(new Batch(journal.id(), 0, new JournalMark(2, 0), List.of(), firstThree));
+
+                BatchWriter writer = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), policy, Clock.systemUTC(), new MetricRegistry());
+                writer.start();
+                try {
+                    await().atMost(Duration.ofSeconds(30)).until(() -> journal.lag() == 0);
+                }
+                finally {
+                    writer.stop();
+                }
+            }
+
+            // Formed as 0-4, the replay would have carried a new token and stored 0-2 a second time.
+            List<String> stored = clickhouse.buildDatabaseJdbi().withHandle(handle -> handle.createQuery("SELECT detail FROM rejected_requests ORDER BY journal_position, detail")
+                    .mapTo(String.class).list());
+            assertThat(stored).containsExactly("number 0", "number 1", "number 2", "number 3", "number 4");
         }
     }
 

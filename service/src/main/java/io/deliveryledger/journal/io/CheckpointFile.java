@@ -72,15 +72,25 @@ public final class CheckpointFile
                 .putLong(checkpoint.acknowledgedPosition());
         buffer.putInt(checksum(buffer.array()));
         buffer.flip();
-        Path temporary = directory.resolve(NAME + ".tmp");
+        replaceDurably(directory.resolve(NAME), buffer);
+    }
+
+    /**
+     * Replaces {@code file} with {@code content}: a crash leaves either the old or the new file whole.
+     * Written to a temporary file, fsynced, atomically renamed, and the directory fsynced.
+     */
+    public static void replaceDurably(Path file, ByteBuffer content)
+            throws IOException
+    {
+        Path temporary = file.resolveSibling(file.getFileName() + ".tmp");
         try (FileChannel channel = FileChannel.open(temporary, CREATE, WRITE, TRUNCATE_EXISTING)) {
-            while (buffer.hasRemaining()) {
-                channel.write(buffer);
+            while (content.hasRemaining()) {
+                channel.write(content);
             }
             channel.force(true);
         }
-        Files.move(temporary, directory.resolve(NAME), ATOMIC_MOVE);
-        syncDirectory(directory);
+        Files.move(temporary, file, ATOMIC_MOVE);
+        syncDirectory(file.getParent());
     }
 
     /** Makes a rename or a new file in {@code directory} durable; without it a crash can undo either. */
