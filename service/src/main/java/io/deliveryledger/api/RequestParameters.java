@@ -66,8 +66,9 @@ final class RequestParameters
                 single("channel"),
                 parameters.getOrDefault("tag", List.of()),
                 now);
-        checkRange("from", filter.from());
+        // 'to' first: a missing 'from' is computed from it, and the caller should hear of the one it gave.
         checkRange("to", filter.to());
+        checkRange("from", filter.from());
         return filter;
     }
 

@@ -285,8 +285,14 @@ final class EndpointFuzzIntegrationTest
                 soft.assertThat(eventTimes).as(description).hasSize(1);
                 String created = message.path("date_created").asText();
                 if (eventTimes.size() == 1 && message.path("date_created").isTextual() && !created.isEmpty()) {
-                    // Registrations are timed by Twilio's date_created, which must arrive unchanged (not clamped to what ClickHouse holds).
-                    soft.assertThat(Instant.ofEpochMilli(eventTimes.get(0))).as(description).isEqualTo(ZonedDateTime.parse(created, FuzzedRegistrations.TWILIO_DATE).toInstant());
+                    // Registrations are timed by Twilio's date_created, which must arrive unchanged (not clamped to what ClickHouse holds),
+                    // in the stored event and in the message's state that the API reads.
+                    Instant expected = ZonedDateTime.parse(created, FuzzedRegistrations.TWILIO_DATE).toInstant();
+                    soft.assertThat(Instant.ofEpochMilli(eventTimes.get(0))).as(description).isEqualTo(expected);
+                    if (expected.isAfter(Instant.now().minus(Duration.ofDays(300)))) {
+                        // Older messages are past the retention of message states (clickhouse.retention.events, 395 days by default).
+                        soft.assertThat(api("/api/v1/messages/" + sid).path("firstEventAt").asText()).as(description).isEqualTo(expected.toString());
+                    }
                 }
             }
         }
@@ -377,6 +383,19 @@ final class EndpointFuzzIntegrationTest
             assertThat(message.path("tags").path("k").asText()).as("tag of %s", entry.getValue()).isEqualTo(entry.getKey());
             JsonNode summary = api("/api/v1/stats/summary?" + WebhookClient.form(Map.of("tag", "k:" + entry.getKey())));
             assertThat(summary.path("messages").asLong()).as("messages tagged %s", entry.getKey()).isEqualTo(1);
+        }
+    }
+
+    @Test
+    void apiTimesClickHouseCannotHoldAreRefusedNamingTheParameter()
+            throws Exception
+    {
+        for (Map.Entry<String, String> time : Map.of("to", "+10000-01-01T00:00:00Z", "from", "1969-12-31T23:59:59Z").entrySet()) {
+            HttpResponse<String> response = exchange(HttpRequest.newBuilder(URI.create(baseUrl + "/api/v1/stats/summary?" + WebhookClient.form(Map.of(time.getKey(), time.getValue()))))
+                    .header("Authorization", "Bearer " + API_TOKEN).build(), time.toString());
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(400);
+            assertThat(JSON.readTree(response.body()).path("parameter").asText()).isEqualTo(time.getKey());
+            assertThat(response.body()).contains("must lie from 1970-01-01T00:00:00Z to 2106-01-01T00:00:00Z");
         }
     }
 

@@ -118,10 +118,11 @@ public final class FuzzedRegistrations
         // Most messages stay valid: one bad message refuses its whole request.
         int count = values.chance(0.6) ? 0 : values.between(1, 2);
         for (int index = 0; index < count; index++) {
-            int mutation = values.between(0, 8);
+            // Dates first: a message's time is the one value of a registration that ClickHouse itself must hold.
+            int mutation = values.chance(0.3) ? 0 : values.between(0, 8);
             mutations.add(String.valueOf(mutation));
             switch (mutation) {
-                case 0 -> message.put(values.pick(DATE_FIELDS), date());
+                case 0 -> message.put(values.chance(0.7) ? "date_created" : values.pick(DATE_FIELDS), date());
                 case 1 -> message.set("error_code", number());
                 case 2 -> message.set(values.pick(List.of("num_segments", "num_media", "price")), number());
                 case 3 -> message.put(values.pick(STRING_FIELDS), values.text());

@@ -93,6 +93,28 @@ final class MessageResourceConverterTest
                 .hasMessageContaining("'messaging_service_sid' must be MG");
     }
 
+    @Test
+    void errorCodesAndTimesTheLedgerCannotStoreAreRejectedNamingTheField()
+            throws IOException
+    {
+        ObjectNode negativeErrorCode = (ObjectNode) mapper.readTree(fixture("message-undelivered.json"));
+        negativeErrorCode.put("error_code", -1);
+        // ClickHouse's UInt32 error_code refuses -1: accepted, it would stop every later batch.
+        assertThatThrownBy(() -> converter.toEvent(Message.fromJson(negativeErrorCode.toString(), mapper), Source.REGISTRATION, RECEIVED_AT))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessage("Field 'error_code' of message SM0123456789abcdef0123456789abcdef must be a number of up to 6 digits as Twilio's error codes are, got -1");
+
+        ObjectNode farFuture = (ObjectNode) mapper.readTree(fixture("message-created.json"));
+        farFuture.put("date_created", "Mon, 21 Jun 9999 20:39:35 +0500");
+        assertThatThrownBy(() -> converter.toEvent(Message.fromJson(farFuture.toString(), mapper), Source.REGISTRATION, RECEIVED_AT))
+                .hasMessage("Field 'date_created' of message SM0123456789abcdef0123456789abcdef must lie from 1970-01-01T00:00:00Z to before 2106-01-01T00:00:00Z, got 9999-06-21T15:39:35Z");
+
+        ObjectNode longAgo = (ObjectNode) mapper.readTree(fixture("message-undelivered.json"));
+        longAgo.put("date_updated", "Sun, 31 Dec 1899 23:59:59 +0000");
+        assertThatThrownBy(() -> converter.toEvent(Message.fromJson(longAgo.toString(), mapper), Source.RECONCILE, RECEIVED_AT))
+                .hasMessageStartingWith("Field 'date_updated' of message");
+    }
+
     static String fixture(String name)
     {
         try (InputStream input = MessageResourceConverterTest.class.getResourceAsStream("/twilio/" + name)) {
