@@ -22,6 +22,7 @@ import io.deliveryledger.intake.WebhookServlet;
 import io.deliveryledger.journal.Journal;
 import io.deliveryledger.reconcile.LedgerStates;
 import io.deliveryledger.reconcile.ReconcileScheduler;
+import io.deliveryledger.reconcile.ScheduleClaims;
 import io.deliveryledger.reconcile.ReconcileServlet;
 import io.deliveryledger.reconcile.Reconciler;
 import io.deliveryledger.report.DeliveryReports;
@@ -145,7 +146,7 @@ public final class DeliveryLedgerApplication
         LedgerStates ledgerStates = new LedgerStates(jdbi, clickhouse.buildInsertHandles());
         Reconciler reconciler = reconcile.build(configuration.getTwilio(), migrator, ledgerStates, journal, codec, clock, environment.metrics());
         if (reconcile.isSchedule()) {
-            environment.lifecycle().manage(new ReconcileScheduler(reconciler, ledgerStates, reconcile.interval(), clock));
+            environment.lifecycle().manage(new ReconcileScheduler(reconciler, ledgerStates, new ScheduleClaims(jdbi, clickhouse.buildInsertHandles(), InstanceName.create()), reconcile.interval(), clock));
         }
         environment.admin().addServlet("reconcile", new ReconcileServlet(reconciler, environment.getObjectMapper())).addMapping("/tasks/reconcile");
 

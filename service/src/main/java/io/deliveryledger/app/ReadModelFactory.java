@@ -14,8 +14,6 @@ import io.dropwizard.validation.MaxDuration;
 import io.dropwizard.validation.MinDuration;
 import jakarta.validation.constraints.NotNull;
 
-import java.net.InetAddress;
-import java.net.UnknownHostException;
 import java.time.Clock;
 import java.util.concurrent.TimeUnit;
 
@@ -70,7 +68,7 @@ public final class ReadModelFactory
 
     public ReadModelApplier buildApplier(Client client, SchemaMigrator migrator, ObjectMapper objectMapper, MetricRegistry metrics, Clock clock)
     {
-        return new ReadModelApplier(client, migrator, objectMapper, settleTime.toJavaDuration(), applierName(), clock, metrics);
+        return new ReadModelApplier(client, migrator, objectMapper, settleTime.toJavaDuration(), InstanceName.create(), clock, metrics);
     }
 
     /** Runs the applier in the server when {@code apply} is on, with a health check of its lag. */
@@ -84,15 +82,5 @@ public final class ReadModelFactory
                 applier,
                 environment.lifecycle().scheduledExecutorService("read-model-applier").threads(1).build(),
                 interval.toJavaDuration()));
-    }
-
-    private static String applierName()
-    {
-        try {
-            return InetAddress.getLocalHost().getHostName() + "/" + ProcessHandle.current().pid();
-        }
-        catch (UnknownHostException e) {
-            return "pid " + ProcessHandle.current().pid();
-        }
     }
 }

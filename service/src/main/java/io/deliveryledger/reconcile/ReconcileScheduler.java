@@ -20,7 +20,8 @@ import static java.util.Objects.requireNonNull;
 /**
  * Reconciles inside the server: every {@code interval} the stale fetch, and on the first run of each
  * UTC day that finds yesterday not yet listed (by any run, the task and the command included), the
- * discovery of yesterday, Twilio's "reconcile at least once a day".
+ * discovery of yesterday, Twilio's "reconcile at least once a day". Every instance schedules runs; of
+ * those sharing a database, one per interval runs, the one that claims it (see {@link ScheduleClaims}).
  */
 public final class ReconcileScheduler
         implements Managed
@@ -32,14 +33,16 @@ public final class ReconcileScheduler
 
     private final Reconciler reconciler;
     private final LedgerStates ledger;
+    private final ScheduleClaims claims;
     private final Duration interval;
     private final Clock clock;
     private ScheduledExecutorService executor;
 
-    public ReconcileScheduler(Reconciler reconciler, LedgerStates ledger, Duration interval, Clock clock)
+    public ReconcileScheduler(Reconciler reconciler, LedgerStates ledger, ScheduleClaims claims, Duration interval, Clock clock)
     {
         this.reconciler = requireNonNull(reconciler, "reconciler is null");
         this.ledger = requireNonNull(ledger, "ledger is null");
+        this.claims = requireNonNull(claims, "claims is null");
         this.interval = requireNonNull(interval, "interval is null");
         this.clock = requireNonNull(clock, "clock is null");
     }
@@ -71,13 +74,21 @@ public final class ReconcileScheduler
         executor = null;
     }
 
-    public void runOnce()
+    /** Runs a reconciliation unless another instance has claimed this interval; true when it ran. */
+    public boolean runOnce()
     {
         try {
+            // Three intervals: a run longer than that is taken for one whose instance died.
+            if (!claims.claim(clock.instant(), interval, interval.multipliedBy(3))) {
+                log.debug("Scheduled reconciliation of this interval claimed by another instance, or the previous one still runs");
+                return false;
+            }
             reconciler.run(new ReconcileRequest(Trigger.SCHEDULE, Optional.empty(), yesterdayUnlessListed()));
+            return true;
         }
         catch (Throwable e) {
             log.error("Scheduled reconciliation failed", e);
+            return false;
         }
     }
 

@@ -294,11 +294,14 @@ final class ReconciliationIntegrationTest
     }
 
     @Test
-    void scheduleListsYesterdayOnceAndLooksForStaleMessagesEveryInterval()
+    void twoInstancesOnTheScheduleListYesterdayOnceAndRunOneReconciliationAtATime()
             throws Exception
     {
         int apiPort = freePort();
-        TestingLedger ledger = startLedger(apiPort, ConfigOverride.config("reconcile.schedule", "true"), ConfigOverride.config("reconcile.interval", "1s"));
+        String database = TestingLedger.newDatabaseName();
+        ConfigOverride[] schedule = {ConfigOverride.config("reconcile.schedule", "true"), ConfigOverride.config("reconcile.interval", "1s")};
+        TestingLedger ledger = startLedger(apiPort, database, schedule);
+        startLedger(apiPort, database, schedule);
         Simulation simulation = startSimulation(SimulationSettings.builder()
                 .target(URI.create("http://127.0.0.1:" + ledger.port() + "/twilio/status"))
                 .account(FIRST_ACCOUNT, FIRST_TOKEN)
@@ -307,16 +310,27 @@ final class ReconciliationIntegrationTest
                 .apiPort(apiPort));
 
         await().atMost(Duration.ofSeconds(60)).ignoreExceptions()
-                .until(() -> ledger.count("SELECT count() FROM reconciliation_runs WHERE trigger = 'schedule' AND outcome = 'completed'", Map.of()) >= 3);
+                .until(() -> ledger.count("SELECT count() FROM reconciliation_runs WHERE trigger = 'schedule' AND outcome = 'completed'", Map.of()) >= 6);
 
         long yesterday = LocalDate.now(ZoneOffset.UTC).minusDays(1).atStartOfDay(ZoneOffset.UTC).toInstant().toEpochMilli();
-        assertThat(ledger.count("SELECT count() FROM reconciliation_runs WHERE trigger = 'schedule' AND toUnixTimestamp64Milli(window_from) = :yesterday AND toUnixTimestamp64Milli(window_to) = :today",
+        // A run may start before the simulated API is up, fail, and leave yesterday to the next one.
+        assertThat(ledger.count("SELECT count() FROM reconciliation_runs WHERE trigger = 'schedule' AND outcome = 'completed' AND toUnixTimestamp64Milli(window_from) = :yesterday AND toUnixTimestamp64Milli(window_to) = :today",
                 Map.of("yesterday", yesterday, "today", yesterday + Duration.ofDays(1).toMillis())))
                 .isEqualTo(1);
         assertThat(ledger.count("SELECT count() FROM reconciliation_runs WHERE trigger = 'schedule' AND window_from IS NULL AND stale_after_seconds = 43200", Map.of()))
                 .isGreaterThanOrEqualTo(2);
-        // One (empty) page per account, from the single discovery run.
+        // One (empty) page per account, from the single discovery run of both instances.
         assertThat(simulation.apiStatistics().listPages()).isEqualTo(2);
+        // Each interval was claimed once, and no run began before the one before it had ended.
+        assertThat(ledger.count("SELECT count() FROM (SELECT slot FROM reconcile_claims GROUP BY slot HAVING count() > 1)", Map.of())).isZero();
+        assertThat(ledger.count("""
+                SELECT count() FROM (
+                    SELECT started_at, lagInFrame(finished_at) OVER (ORDER BY started_at ROWS BETWEEN 1 PRECEDING AND CURRENT ROW) AS previous_end, row_number() OVER (ORDER BY started_at) AS n
+                    FROM reconciliation_runs WHERE trigger = 'schedule')
+                WHERE n > 1 AND started_at < previous_end""", Map.of())).isZero();
+        // Every scheduled run had its claim (one query: both instances are still running).
+        assertThat(ledger.count("SELECT (SELECT count() FROM reconciliation_runs WHERE trigger = 'schedule') - (SELECT count() FROM reconcile_claims)", Map.of()))
+                .isLessThanOrEqualTo(0);
     }
 
     @Test
@@ -347,9 +361,15 @@ final class ReconciliationIntegrationTest
     private TestingLedger startLedger(int apiPort, ConfigOverride... overrides)
             throws Exception
     {
+        return startLedger(apiPort, TestingLedger.newDatabaseName(), overrides);
+    }
+
+    private TestingLedger startLedger(int apiPort, String database, ConfigOverride... overrides)
+            throws Exception
+    {
         List<ConfigOverride> all = new ArrayList<>(List.of(overrides));
         all.add(ConfigOverride.config("twilio.apiBaseUrl", "http://127.0.0.1:" + apiPort));
-        TestingLedger ledger = new TestingLedger(engine, directory.resolve("journal-" + testNumber++ + "-" + apiPort), all.toArray(ConfigOverride[]::new)).start();
+        TestingLedger ledger = new TestingLedger(engine, directory.resolve("journal-" + testNumber++ + "-" + apiPort), database, all.toArray(ConfigOverride[]::new)).start();
         resources.add(ledger::close);
         return ledger;
     }
