@@ -36,8 +36,8 @@ public final class ClickHouseFactory
     private String database = "ledger";
 
     /**
-     * ClickHouse's native LZ4 framing of requests and responses. Worth it over a network; the local
-     * engine does not implement it, so the default configuration turns it off.
+     * ClickHouse's native LZ4 compression of requests and responses ({@code compress=1},
+     * {@code decompress=1}). A server and the local engine both have it; off, bodies go uncompressed.
      */
     private boolean compress = true;
 

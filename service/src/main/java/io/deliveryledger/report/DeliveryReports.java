@@ -19,7 +19,8 @@ import static java.util.Objects.requireNonNull;
 /**
  * Produces delivery reports. CSV, JSON lines and Parquet are ClickHouse's own output formats copied
  * from its response to the caller as they arrive, so memory stays constant whatever the size; HTML is
- * a summary rendered from the statistics.
+ * a summary rendered from the statistics. If ClickHouse fails part-way, writing the report throws
+ * {@link IncompleteReportException} and the caller must not present what it has as a report.
  */
 public final class DeliveryReports
 {
@@ -64,11 +65,9 @@ public final class DeliveryReports
             public void writeTo(OutputStream output)
                     throws IOException
             {
-                try {
-                    response.getInputStream().transferTo(output);
-                }
-                finally {
-                    close();
+                // Closing a response that broke off fails too; that failure is added to the first one.
+                try (ReportBody self = this) {
+                    ClickHouseBodyCopy.copy(response.getInputStream(), output, "query " + response.getQueryId());
                 }
             }
 
@@ -115,6 +114,7 @@ public final class DeliveryReports
     public interface ReportBody
             extends AutoCloseable
     {
+        /** Writes the report; throws {@link IncompleteReportException} if ClickHouse failed part-way. */
         void writeTo(OutputStream output)
                 throws IOException;
 

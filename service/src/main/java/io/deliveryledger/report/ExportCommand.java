@@ -22,6 +22,7 @@ import java.io.BufferedOutputStream;
 import java.io.OutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
 import java.time.Clock;
 import java.util.List;
 import java.util.Locale;
@@ -30,7 +31,9 @@ import java.util.Optional;
 /**
  * {@code export config.yml --from ... --to ... --group-by day,status --format csv --output FILE}: writes
  * a delivery report to a file, as {@code GET /api/v1/reports/delivery} serves it, with a progress bar
- * (bytes written) on standard error.
+ * (bytes written) on standard error. The report is written beside the file and moved into its place
+ * once complete: if ClickHouse fails part-way, the command exits non-zero and the file is not there (an
+ * earlier file of that name is left as it was).
  */
 public final class ExportCommand
         extends ConfiguredCommand<DeliveryLedgerConfiguration>
@@ -80,7 +83,7 @@ public final class ExportCommand
             String option = "--" + e.parameter().replaceAll("([A-Z])", "-$1").toLowerCase(Locale.ROOT);
             throw new IllegalArgumentException(e.getMessage().replace("Parameter '" + e.parameter() + "'", "Option " + option), e);
         }
-        Path output = Path.of(namespace.getString("output"));
+        Path output = Path.of(namespace.getString("output")).toAbsolutePath();
         try (Client client = configuration.getClickhouse().buildClient()) {
             ClickHouseQueries queries = new ClickHouseQueries(client, bootstrap.getObjectMapper());
             DeliveryReports reports = new DeliveryReports(queries, new DeliveryStatistics(queries, bootstrap.getObjectMapper(), configuration.getReconcile().lookback(), Clock.systemUTC()));
@@ -91,20 +94,34 @@ public final class ExportCommand
                     .setStyle(ProgressBarStyle.ASCII)
                     .setConsumer(new ConsoleProgressBarConsumer(System.err))
                     .showSpeed();
-            try (ReportBody body = reports.open(request);
-                    OutputStream file = ProgressBar.wrap(new BufferedOutputStream(Files.newOutputStream(output)), progress)) {
-                body.writeTo(file);
+            Path partial = Files.createTempFile(output.getParent(), "." + output.getFileName(), ".partial");
+            try {
+                try (ReportBody body = reports.open(request);
+                        OutputStream file = ProgressBar.wrap(new BufferedOutputStream(Files.newOutputStream(partial)), progress)) {
+                    body.writeTo(file);
+                }
+                Files.move(partial, output, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+            }
+            finally {
+                Files.deleteIfExists(partial);
             }
         }
         System.err.printf("Wrote %s (%d bytes)%n", output, Files.size(output));
     }
 
-    /** A wrong option is the user's mistake: its message is enough, without a stack trace. */
+    /**
+     * A wrong option is the user's mistake, and a report ClickHouse broke off is ClickHouse's: their
+     * messages are enough, without a stack trace.
+     */
     @Override
     public void onError(Cli cli, Namespace namespace, Throwable error)
     {
         if (error instanceof IllegalArgumentException && error.getCause() instanceof InvalidParameterException) {
             cli.getStdErr().println(error.getMessage());
+            return;
+        }
+        if (error instanceof IncompleteReportException) {
+            cli.getStdErr().printf("Export failed, %s not written: %s%n", namespace.getString("output"), error.getMessage());
             return;
         }
         super.onError(cli, namespace, error);
