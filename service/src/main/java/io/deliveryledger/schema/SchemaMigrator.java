@@ -36,7 +36,8 @@ public final class SchemaMigrator
             new Migration(4, "forbidden requests", "schema/V004__forbidden_requests.sql"),
             new Migration(5, "read model", "schema/V005__read_model.sql"),
             new Migration(6, "deduplication", "schema/V006__deduplication.sql"),
-            new Migration(7, "reconcile claims", "schema/V007__reconcile_claims.sql"));
+            new Migration(7, "reconcile claims", "schema/V007__reconcile_claims.sql"),
+            new Migration(8, "distinct events", "schema/V008__distinct_events.sql"));
 
     private final Jdbi server;
     private final Jdbi database;
