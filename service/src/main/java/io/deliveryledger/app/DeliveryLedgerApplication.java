@@ -77,6 +77,7 @@ public final class DeliveryLedgerApplication
         bootstrap.addCommand(new BackfillCommand());
         bootstrap.addCommand(new ExportCommand());
         bootstrap.addCommand(new RebuildReadModelCommand());
+        bootstrap.addCommand(new DrainCommand());
     }
 
     @Override

@@ -13,8 +13,12 @@ import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /** The local journal that makes an accepted webhook durable before the answer. */
 public final class JournalFactory
@@ -117,6 +121,34 @@ public final class JournalFactory
         return open(Path.of(directory), metrics);
     }
 
+    /** The server's journal and the commands' journals beside it, those that exist: all that a volume holds. */
+    public List<Path> existingJournals()
+            throws IOException
+    {
+        Path serverJournal = Path.of(directory).toAbsolutePath();
+        List<Path> journals = new ArrayList<>();
+        if (Files.isDirectory(serverJournal)) {
+            journals.add(serverJournal);
+        }
+        Path parent = serverJournal.getParent();
+        if (parent != null && Files.isDirectory(parent)) {
+            try (Stream<Path> siblings = Files.list(parent)) {
+                siblings.filter(Files::isDirectory)
+                        .filter(sibling -> sibling.getFileName().toString().startsWith(serverJournal.getFileName() + "-"))
+                        .sorted()
+                        .forEach(journals::add);
+            }
+        }
+        return journals;
+    }
+
+    /** Opens the journal in {@code journalDirectory}, with this configuration's segment and size settings. */
+    public Journal open(Path journalDirectory, MetricRegistry metrics)
+            throws IOException
+    {
+        return Journal.open(new JournalSettings(journalDirectory, segmentSize.toBytes(), maxSize.toBytes(), groupCommitWindow.toJavaDuration()), metrics);
+    }
+
     /**
      * A command's own journal beside the server's ({@code .data/journal-backfill}), so that it runs
      * while the server holds its journal, and an interrupted run's records are sent by the next one.
@@ -126,11 +158,5 @@ public final class JournalFactory
     {
         Path serverJournal = Path.of(directory).toAbsolutePath();
         return open(serverJournal.resolveSibling(serverJournal.getFileName() + "-" + command), metrics);
-    }
-
-    private Journal open(Path journalDirectory, MetricRegistry metrics)
-            throws IOException
-    {
-        return Journal.open(new JournalSettings(journalDirectory, segmentSize.toBytes(), maxSize.toBytes(), groupCommitWindow.toJavaDuration()), metrics);
     }
 }
