@@ -302,22 +302,31 @@ function openPipe(file) {
 
 // Copies what arrives on the pipe to the output, pausing while the client is
 // behind. Resolves when the pipe is done with, whether read to its end or
-// closed because the client went away.
+// closed because the client went away. Closing the read end makes ClickHouse's
+// next write fail, which ends the statement; but only once ClickHouse has
+// opened the pipe (its first bytes say so), because opening a pipe that has
+// no reader would wait for ever. Until then what arrives is dropped.
 function deliver(reader, output) {
   return new Promise((resolve) => {
-    const stopReading = () => reader.destroy();
-    if (output.closed) {
-      stopReading();
-    } else {
-      output.onceClosed(stopReading);
-    }
+    let opened = false;
+    const stopReading = () => {
+      if (opened) {
+        reader.destroy();
+      }
+    };
+    output.onceClosed(stopReading);
     reader.on('data', (chunk) => {
+      opened = true;
+      if (output.closed) {
+        reader.destroy();
+        return;
+      }
       if (!output.write(chunk) && !output.closed) {
         reader.pause();
         output.onceDrained(() => reader.resume());
       }
     });
-    reader.on('error', stopReading);
+    reader.on('error', () => reader.destroy());
     reader.on('close', resolve);
   });
 }
