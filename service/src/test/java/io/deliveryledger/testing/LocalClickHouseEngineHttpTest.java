@@ -13,6 +13,8 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
+import java.net.InetAddress;
+import java.net.Socket;
 import java.net.URI;
 import java.net.URLEncoder;
 import java.net.http.HttpClient;
@@ -21,6 +23,11 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.TreeMap;
 import java.util.zip.GZIPInputStream;
 import java.util.zip.GZIPOutputStream;
 
@@ -165,38 +172,52 @@ final class LocalClickHouseEngineHttpTest
     void reportsAnErrorAfterTheFirstBytesInTheBodyAndCutsTheConnection()
             throws Exception
     {
-        for (String parameters : new String[] {"", "compress=1"}) {
-            HttpRequest request = HttpRequest.newBuilder(URI.create(engine.httpUrl() + "/?max_block_size=1000&" + parameters))
-                    .POST(HttpRequest.BodyPublishers.ofString("SELECT number, throwIf(number = 500000, 'broke at 500000') FROM numbers(1000000) FORMAT TSV"))
-                    .build();
-            HttpResponse<InputStream> response = HTTP.send(request, HttpResponse.BodyHandlers.ofInputStream());
-            assertThat(response.statusCode()).as("headers sent before the error").isEqualTo(200);
-            String tag = response.headers().firstValue("X-ClickHouse-Exception-Tag").orElseThrow();
+        for (String parameters : List.of("", "&compress=1")) {
+            // Read at the socket: the chunks as sent, and whether the final empty chunk came.
+            ChunkedResponse response = ChunkedResponse.exchange(engine.port(), "/?max_block_size=1000" + parameters,
+                    bytes("SELECT number, throwIf(number = 500000, 'broke at 500000') FROM numbers(1000000) FORMAT TSV"));
+
+            assertThat(response.statusLine()).as("headers sent before the error").isEqualTo("HTTP/1.1 200 OK");
+            assertThat(response.terminated()).as("final chunk (%s)", parameters).isFalse();
+            String tag = response.header("X-ClickHouse-Exception-Tag").orElseThrow();
             assertThat(tag).matches("[A-Za-z0-9]{16}");
-
-            ByteArrayOutputStream received = new ByteArrayOutputStream();
-            IOException broken = null;
-            try (InputStream body = response.body()) {
-                body.transferTo(received);
-            }
-            catch (IOException e) {
-                broken = e;
-            }
-
-            assertThat(broken).as("the body ends without its final chunk (%s)", parameters).isNotNull();
-            byte[] bytes = parameters.isEmpty() ? received.toByteArray() : driverDecompress(received.toByteArray());
+            byte[] bytes = parameters.isEmpty() ? response.body() : driverDecompress(response.body());
             String body = new String(bytes, StandardCharsets.UTF_8);
             int block = body.indexOf(MARKER);
             assertThat(block).as("rows before the error").isGreaterThan(MEBIBYTE);
             assertThat(body.substring(0, block)).endsWith("\n").doesNotContain("500000\t");
             String message = "Code: 395. DB::Exception: broke at 500000";
-            String expectedStart = MARKER + tag + "\r\n" + message;
-            assertThat(body.substring(block)).startsWith(expectedStart).endsWith(" " + tag + MARKER);
+            assertThat(body.substring(block)).startsWith(MARKER + tag + "\r\n" + message).endsWith(" " + tag + MARKER);
             String exception = body.substring(block + MARKER.length() + tag.length() + 2, body.length() - MARKER.length() - tag.length() - 1);
             int lengthLine = exception.lastIndexOf('\n', exception.length() - 2);
             assertThat(Integer.parseInt(exception.substring(lengthLine + 1).strip()))
                     .as("the length before the tag counts the message and its newline")
                     .isEqualTo(exception.substring(0, lengthLine + 1).getBytes(StandardCharsets.UTF_8).length);
+        }
+    }
+
+    @Test
+    void endsAStatementWhoseClientLeaves()
+            throws Exception
+    {
+        // The first leaves while ClickHouse is still sorting, before any byte; the second part-way.
+        for (String sql : List.of("SELECT number FROM numbers(10000000) ORDER BY number DESC FORMAT TSV", "SELECT number FROM numbers(1000000000) FORMAT TSV")) {
+            try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), engine.port())) {
+                byte[] body = bytes(sql);
+                OutputStream output = socket.getOutputStream();
+                output.write(("POST / HTTP/1.1\r\nHost: localhost\r\nContent-Length: " + body.length + "\r\n\r\n").getBytes(StandardCharsets.US_ASCII));
+                output.write(body);
+                output.flush();
+                if (!sql.contains("ORDER BY")) {
+                    assertThat(socket.getInputStream().readNBytes(100_000)).hasSize(100_000);
+                }
+            }
+
+            // One statement at a time: this is answered once the abandoned one has ended.
+            HttpRequest next = HttpRequest.newBuilder(URI.create(engine.httpUrl() + "/?query=" + encode("SELECT 42")))
+                    .timeout(Duration.ofMinutes(2))
+                    .build();
+            assertThat(HTTP.send(next, HttpResponse.BodyHandlers.ofString()).body()).isEqualTo("42\n");
         }
     }
 
@@ -251,5 +272,52 @@ final class LocalClickHouseEngineHttpTest
     private static String text(HttpResponse<byte[]> response)
     {
         return new String(response.body(), StandardCharsets.UTF_8);
+    }
+
+    /** An HTTP/1.1 response read at the socket until the server closes it, its chunked body decoded. */
+    private record ChunkedResponse(String statusLine, Map<String, String> headers, byte[] body, boolean terminated)
+    {
+        static ChunkedResponse exchange(int port, String target, byte[] body)
+                throws IOException
+        {
+            byte[] raw;
+            try (Socket socket = new Socket(InetAddress.getLoopbackAddress(), port)) {
+                socket.setSoTimeout(120_000);
+                OutputStream output = socket.getOutputStream();
+                output.write(("POST " + target + " HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\nContent-Length: " + body.length + "\r\n\r\n")
+                        .getBytes(StandardCharsets.US_ASCII));
+                output.write(body);
+                output.flush();
+                raw = socket.getInputStream().readAllBytes();
+            }
+            String text = new String(raw, StandardCharsets.ISO_8859_1);
+            int headersEnd = text.indexOf("\r\n\r\n");
+            List<String> lines = List.of(text.substring(0, headersEnd).split("\r\n"));
+            Map<String, String> headers = new TreeMap<>(String.CASE_INSENSITIVE_ORDER);
+            for (String line : lines.subList(1, lines.size())) {
+                headers.put(line.substring(0, line.indexOf(':')), line.substring(line.indexOf(':') + 1).strip());
+            }
+            assertThat(headers).containsEntry("Transfer-Encoding", "chunked");
+            ByteArrayOutputStream decoded = new ByteArrayOutputStream();
+            int position = headersEnd + 4;
+            while (true) {
+                int lineEnd = text.indexOf("\r\n", position);
+                if (lineEnd < 0) {
+                    return new ChunkedResponse(lines.get(0), headers, decoded.toByteArray(), false);
+                }
+                int size = Integer.parseInt(text.substring(position, lineEnd), 16);
+                if (size == 0) {
+                    return new ChunkedResponse(lines.get(0), headers, decoded.toByteArray(), true);
+                }
+                assertThat(lineEnd + 2 + size + 2).as("a whole chunk").isLessThanOrEqualTo(raw.length);
+                decoded.write(raw, lineEnd + 2, size);
+                position = lineEnd + 2 + size + 2;
+            }
+        }
+
+        Optional<String> header(String name)
+        {
+            return Optional.ofNullable(headers.get(name));
+        }
     }
 }
