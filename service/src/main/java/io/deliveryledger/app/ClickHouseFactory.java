@@ -6,6 +6,7 @@ import jakarta.validation.Valid;
 import jakarta.validation.constraints.NotEmpty;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
+import io.deliveryledger.schema.ClusterDdl;
 import io.deliveryledger.schema.SchemaMigrator;
 import io.deliveryledger.sink.InsertHandles;
 import org.jdbi.v3.core.ConnectionException;
@@ -40,6 +41,14 @@ public final class ClickHouseFactory
      * {@code decompress=1}). A server and the local engine both have it; off, bodies go uncompressed.
      */
     private boolean compress = true;
+
+    /**
+     * The cluster (a name of the servers' {@code remote_servers}) whose every node gets the schema, with
+     * replicated tables; empty for one server, and for ClickHouse Cloud, whose databases replicate by themselves.
+     */
+    @NotNull
+    @Pattern(regexp = "^([A-Za-z0-9_][A-Za-z0-9_.-]*)?$", message = "must be a cluster name of remote_servers, or empty")
+    private String cluster = "";
 
     @Valid
     @NotNull
@@ -100,6 +109,19 @@ public final class ClickHouseFactory
         this.compress = compress;
     }
 
+    @JsonProperty
+    public String getCluster()
+    {
+        return cluster;
+    }
+
+    @JsonProperty
+    public void setCluster(String cluster)
+    {
+        // An empty environment variable reads as null in YAML.
+        this.cluster = cluster == null ? "" : cluster;
+    }
+
     /** Connects to the ledger's database. */
     public Jdbi buildDatabaseJdbi()
     {
@@ -141,7 +163,8 @@ public final class ClickHouseFactory
     public SchemaMigrator buildMigrator()
     {
         // The server-level connection uses "default", which always exists, to create the ledger's database.
-        return new SchemaMigrator(Jdbi.create(jdbcUrl("default"), properties()), buildDatabaseJdbi(), database, retention.build());
+        ClusterDdl ddl = cluster.isEmpty() ? ClusterDdl.singleServer() : ClusterDdl.onCluster(cluster);
+        return new SchemaMigrator(Jdbi.create(jdbcUrl("default"), properties()), buildDatabaseJdbi(), database, retention.build(), ddl, InstanceName.create());
     }
 
     private String jdbcUrl(String databaseName)

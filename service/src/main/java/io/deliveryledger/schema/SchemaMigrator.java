@@ -8,12 +8,15 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.time.Duration;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.regex.Matcher;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 
 import static java.util.Objects.requireNonNull;
 
@@ -24,11 +27,22 @@ import static java.util.Objects.requireNonNull;
  * Migrations are applied in the order listed, each unless recorded: a version missing from the list
  * (another branch's) is no obstacle, and is applied whenever it is added. The configured retention
  * (TTLs) and Twilio's error descriptions are applied on every run, after the migrations.
+ * <p>
+ * Several instances may start at once: each migration is applied by one of them at a time
+ * ({@link MigrationClaims}), the others wait until it is recorded. On a cluster every DDL statement
+ * takes its cluster form ({@link ClusterDdl}); an insert of a migration carries a deduplication token
+ * naming it, so a migration finished by another instance after its first one died stores it once.
  */
 public final class SchemaMigrator
 {
     private static final Logger log = LoggerFactory.getLogger(SchemaMigrator.class);
     private static final Pattern STATEMENT_END = Pattern.compile(";\\s*(\\n|$)");
+    private static final Pattern INSERT_HEAD = Pattern.compile("^INSERT\\s+INTO\\s+[A-Za-z_][A-Za-z0-9_]*\\s*\\([^)]*\\)\\s*", Pattern.CASE_INSENSITIVE);
+    private static final String BOOKKEEPING = "schema/bookkeeping.sql";
+    // A migration's claim not renewed for this long is taken for its instance's death; a statement
+    // ON CLUSTER waits up to 180 s (distributed_ddl_task_timeout) for the slowest node.
+    private static final Duration ABANDONED_AFTER = Duration.ofMinutes(5);
+    private static final Duration POLL_INTERVAL = Duration.ofSeconds(1);
     private static final List<Migration> MIGRATIONS = List.of(
             new Migration(1, "initial", "schema/V001__initial.sql"),
             new Migration(2, "reconciliation", "schema/V002__reconciliation.sql"),
@@ -43,19 +57,29 @@ public final class SchemaMigrator
     private final Jdbi database;
     private final String databaseName;
     private final Retention retention;
+    private final ClusterDdl ddl;
+    private final MigrationClaims claims;
     // The schema only changes with a new version of the service: once current, it stays current.
     private volatile boolean current;
 
     /**
      * @param server connects without a default database, to create it
      * @param database connects to {@code databaseName}
+     * @param instance this process, unique among the instances sharing the database
      */
-    public SchemaMigrator(Jdbi server, Jdbi database, String databaseName, Retention retention)
+    public SchemaMigrator(Jdbi server, Jdbi database, String databaseName, Retention retention, ClusterDdl ddl, String instance)
+    {
+        this(server, database, databaseName, retention, ddl, new MigrationClaims(database, instance, ABANDONED_AFTER, POLL_INTERVAL));
+    }
+
+    SchemaMigrator(Jdbi server, Jdbi database, String databaseName, Retention retention, ClusterDdl ddl, MigrationClaims claims)
     {
         this.server = requireNonNull(server, "server is null");
         this.database = requireNonNull(database, "database is null");
         this.databaseName = requireNonNull(databaseName, "databaseName is null");
         this.retention = requireNonNull(retention, "retention is null");
+        this.ddl = requireNonNull(ddl, "ddl is null");
+        this.claims = requireNonNull(claims, "claims is null");
     }
 
     /**
@@ -68,38 +92,60 @@ public final class SchemaMigrator
         if (current) {
             return 0;
         }
-        server.useHandle(handle -> handle.execute("CREATE DATABASE IF NOT EXISTS `" + databaseName.replace("`", "") + "`"));
-        database.useHandle(handle -> handle.execute("""
-                CREATE TABLE IF NOT EXISTS schema_migrations
-                (
-                    version UInt32,
-                    name String,
-                    applied_at DateTime64(3, 'UTC') DEFAULT now64(3)
-                )
-                ENGINE = ReplacingMergeTree
-                ORDER BY version"""));
-        Set<Integer> applied = database.withHandle(handle -> Set.copyOf(handle.createQuery("SELECT version FROM schema_migrations").mapTo(Integer.class).list()));
+        server.useHandle(handle -> handle.execute(ddl.apply("CREATE DATABASE IF NOT EXISTS `" + databaseName.replace("`", "") + "`")));
+        database.useHandle(handle -> {
+            for (String statement : statements(BOOKKEEPING)) {
+                handle.execute(ddl.apply(statement));
+            }
+        });
+        Set<Integer> applied = appliedVersions();
         int count = 0;
         for (Migration migration : MIGRATIONS) {
             if (applied.contains(migration.version())) {
                 continue;
             }
-            log.info("Applying schema migration {} ({}) to database {}", migration.version(), migration.name(), databaseName);
-            database.useHandle(handle -> {
-                for (String statement : statements(migration.resource())) {
-                    handle.execute(statement);
-                }
-                handle.createUpdate("INSERT INTO schema_migrations (version, name) VALUES (:version, :name)")
-                        .bind("version", migration.version())
-                        .bind("name", migration.name())
-                        .execute();
-            });
-            count++;
+            if (claims.runAlone(migration.version(), () -> appliedVersions().contains(migration.version()), renewal -> apply(migration, renewal))) {
+                count++;
+            }
         }
         applyRetention();
         new ErrorCodeLoader(database).load();
         current = true;
         return count;
+    }
+
+    private void apply(Migration migration, Runnable renewal)
+    {
+        log.info("Applying schema migration {} ({}) to database {}", migration.version(), migration.name(), databaseName);
+        database.useHandle(handle -> {
+            List<String> statements = statements(migration.resource());
+            for (int index = 0; index < statements.size(); index++) {
+                renewal.run();
+                handle.execute(ddl.apply(withDeduplicationToken(statements.get(index), "schema-migration/%d/statement/%d".formatted(migration.version(), index))));
+            }
+            handle.createUpdate("INSERT INTO schema_migrations (version, name) VALUES (:version, :name)")
+                    .bind("version", migration.version())
+                    .bind("name", migration.name())
+                    .execute();
+        });
+    }
+
+    private Set<Integer> appliedVersions()
+    {
+        return database.withHandle(handle -> Set.copyOf(handle.createQuery("SELECT version FROM schema_migrations").mapTo(Integer.class).list()));
+    }
+
+    /** An insert with a token naming it ({@code INSERT INTO table (columns) ...}); any other statement as it is. */
+    static String withDeduplicationToken(String statement, String token)
+    {
+        if (!statement.regionMatches(true, 0, "INSERT", 0, "INSERT".length())) {
+            return statement;
+        }
+        Matcher head = INSERT_HEAD.matcher(statement);
+        if (!head.find()) {
+            throw new IllegalArgumentException("A migration's insert names its columns: INSERT INTO table (columns) ...: " + statement);
+        }
+        return statement.substring(0, head.end()) + "SETTINGS insert_deduplication_token = '" + token + "' " + statement.substring(head.end());
     }
 
     /**
@@ -115,11 +161,18 @@ public final class SchemaMigrator
                     .forEach(entry -> definitions.put(entry.getKey(), entry.getValue()));
             for (Retention.TimeToLive timeToLive : retention.timesToLive()) {
                 if (!definitions.getOrDefault(timeToLive.table(), "").contains(timeToLive.definition())) {
-                    log.info("Setting retention: {}", timeToLive.alter());
-                    handle.execute(timeToLive.alter());
+                    String alter = ddl.apply(timeToLive.alter());
+                    log.info("Setting retention: {}", alter);
+                    handle.execute(alter);
                 }
             }
         });
+    }
+
+    /** Every resource of statements the migrator runs, in order: its own tables, then the migrations. */
+    static List<String> resources()
+    {
+        return Stream.concat(Stream.of(BOOKKEEPING), MIGRATIONS.stream().map(Migration::resource)).toList();
     }
 
     static List<String> statements(String resource)
