@@ -181,8 +181,9 @@ class QueryResponse {
     const encoded = this.#nativeCompression ? Buffer.concat(compressBlocks(data)) : data;
     if (this.#encoder) {
       const accepted = this.#encoder.write(encoded);
-      // Each part goes out as soon as it is written, not when zlib's window fills.
-      this.#encoder.flush(zlib.constants.Z_SYNC_FLUSH);
+      // Each part goes out as soon as it is written, not when the encoder's window fills (the
+      // stream's own flush kind: Brotli's numbers mean other things than zlib's).
+      this.#encoder.flush();
       return accepted;
     }
     return this.#response.write(encoded);
@@ -211,7 +212,7 @@ class QueryResponse {
       socket.end();
     };
     if (this.#encoder) {
-      this.#encoder.flush(zlib.constants.Z_SYNC_FLUSH, () => setImmediate(() => this.#response.write('', cut)));
+      this.#encoder.flush(() => setImmediate(() => this.#response.write('', cut)));
       return;
     }
     this.#response.write('', cut);
