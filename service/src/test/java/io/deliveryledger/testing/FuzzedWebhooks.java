@@ -31,6 +31,12 @@ public final class FuzzedWebhooks
             "MessageSid", "SmsSid", "SmsMessageSid", "AccountSid", "MessagingServiceSid", "MessageStatus", "SmsStatus", "ErrorCode", "From", "To", "ApiVersion", "Body", "RawDlrDoneDate", "ChannelPrefix");
     private static final List<String> DLR_DATES = List.of("2611271530", "0001010000", "9912312359", "0000000000", "2613451299", "99999999999999999999", "-1");
 
+    /** What each mutation does, for failure messages. */
+    private static final List<String> MUTATIONS = List.of(
+            "strange parameter", "strange tag", "strange ErrorCode", "strange address", "empty known parameter", "hundreds of parameters",
+            "hundreds of tags", "Body from every plane", "huge value", "strange MessageSid", "strange AccountSid", "strange known parameter",
+            "odd RawDlrDoneDate", "duplicate key");
+
     private final HostileValues values;
     private final String baseUrl;
 
@@ -118,7 +124,7 @@ public final class FuzzedWebhooks
         int count = values.between(1, 3);
         for (int index = 0; index < count; index++) {
             int mutation = values.between(0, 13);
-            mutations.add(String.valueOf(mutation));
+            mutations.add(MUTATIONS.get(mutation));
             switch (mutation) {
                 case 0 -> parameters.put(nonEmptyName(), values.text());
                 case 1 -> tags.put(nonEmptyName(), values.text());
