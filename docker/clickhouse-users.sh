@@ -9,6 +9,8 @@
 #
 # Environment: CLICKHOUSE_HOST, CLICKHOUSE_ADMIN_USER (default: default), CLICKHOUSE_ADMIN_PASSWORD,
 # CLICKHOUSE_DATABASE (default: ledger), CLICKHOUSE_LEDGER_PASSWORD, CLICKHOUSE_GRAFANA_PASSWORD.
+# On a cluster (CLICKHOUSE_CLUSTER set, the service's cluster name): CLICKHOUSE_HOST lists every node,
+# separated by spaces (users are not replicated), and ledger may also run its DDL ON CLUSTER.
 #   clickhouse-users.sh          run the statements with clickhouse-client
 #   clickhouse-users.sh --print  print them (passwords included) instead
 set -euo pipefail
@@ -39,6 +41,9 @@ CREATE USER IF NOT EXISTS grafana IDENTIFIED WITH sha256_password BY $grafana_pa
 ALTER USER grafana IDENTIFIED WITH sha256_password BY $grafana_password SETTINGS PROFILE 'grafana_limits';
 GRANT SELECT ON \`$database\`.* TO grafana;
 SQL
+    if [[ -n "${CLICKHOUSE_CLUSTER:-}" ]]; then
+        echo "GRANT CLUSTER ON *.* TO ledger;"
+    fi
 }
 
 if [[ "${1:-}" == "--print" ]]; then
@@ -46,8 +51,10 @@ if [[ "${1:-}" == "--print" ]]; then
     exit 0
 fi
 # The admin password travels in the environment, not on the command line.
-statements | CLICKHOUSE_PASSWORD="${CLICKHOUSE_ADMIN_PASSWORD:?set CLICKHOUSE_ADMIN_PASSWORD}" clickhouse-client \
-    --host "${CLICKHOUSE_HOST:?set CLICKHOUSE_HOST}" \
-    --user "${CLICKHOUSE_ADMIN_USER:-default}" \
-    --multiquery
-echo "clickhouse-users: users ledger and grafana ready on database $database"
+for host in ${CLICKHOUSE_HOST:?set CLICKHOUSE_HOST}; do
+    statements | CLICKHOUSE_PASSWORD="${CLICKHOUSE_ADMIN_PASSWORD:?set CLICKHOUSE_ADMIN_PASSWORD}" clickhouse-client \
+        --host "$host" \
+        --user "${CLICKHOUSE_ADMIN_USER:-default}" \
+        --multiquery
+    echo "clickhouse-users: users ledger and grafana ready on database $database at $host"
+done
