@@ -14,6 +14,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,7 @@ import java.util.regex.Pattern;
 import static io.deliveryledger.testing.TestingLedger.FIRST_ACCOUNT;
 import static io.deliveryledger.testing.TestingLedger.FIRST_TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /** GET /metrics/prometheus on the admin port: every metric of /metrics, in Prometheus' text format, as it changes. */
 final class PrometheusMetricsIntegrationTest
@@ -76,6 +78,8 @@ final class PrometheusMetricsIntegrationTest
             sids.add(send(client, StatusCallbacks.messageSid(), "delivered", FIRST_TOKEN));
         }
         ledger.awaitStored(sids.get(sids.size() - 1));
+        // The writer counts a batch once ClickHouse confirmed it, a moment after its rows are visible.
+        await().atMost(Duration.ofSeconds(30)).until(() -> PrometheusScrape.of(ledger.adminUrl()).value("sink_inserted_rows_total") >= before.value("sink_inserted_rows_total") + 5);
         PrometheusScrape after = PrometheusScrape.of(ledger.adminUrl());
 
         assertThat(after.value("intake_accepted_total")).isGreaterThanOrEqualTo(before.value("intake_accepted_total") + 5);
