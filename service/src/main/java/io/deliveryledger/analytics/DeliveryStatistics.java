@@ -159,7 +159,7 @@ public final class DeliveryStatistics
         return new MessageCounts(filter, keys, noReceiptBefore);
     }
 
-    /** The message's resolved state and every stored event, oldest first; empty when the SID is unknown. */
+    /** The message's resolved state and its events, each once (by event id), oldest first; empty when the SID is unknown. */
     public Optional<MessageTimeline> message(String messageSid)
     {
         Sql.Builder state = new Sql.Builder();
@@ -173,12 +173,20 @@ public final class DeliveryStatistics
         if (states.isEmpty()) {
             return Optional.empty();
         }
+        // Two instances may both store a callback and its retry (see schema V008): each event is listed
+        // once, as it first arrived.
         Sql.Builder events = new Sql.Builder();
         events.append("""
                 SELECT event_id, toUnixTimestamp64Milli(received_at) AS received_at, toUnixTimestamp64Milli(event_time) AS event_time,
                     source, status, error_code, tags, parameters
-                FROM status_events WHERE message_sid = """).append(events.bind(messageSid, "String"))
-                .append(" ORDER BY event_time, status_rank, received_at, event_id");
+                FROM
+                (
+                    SELECT event_id, received_at, event_time, source, status, status_rank, error_code, tags, parameters
+                    FROM status_events WHERE message_sid = """).append(events.bind(messageSid, "String")).append("""
+                 ORDER BY event_id, received_at, event_time
+                    LIMIT 1 BY event_id
+                )
+                ORDER BY event_time, status_rank, received_at, event_id""");
         Map<Integer, String> descriptions = errorDescriptions();
         List<TimelineEvent> timeline = new ArrayList<>();
         for (JsonNode event : queries.rows(events.build())) {
