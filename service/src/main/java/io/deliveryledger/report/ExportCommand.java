@@ -94,7 +94,8 @@ public final class ExportCommand
                     .setStyle(ProgressBarStyle.ASCII)
                     .setConsumer(new ConsoleProgressBarConsumer(System.err))
                     .showSpeed();
-            Path partial = Files.createTempFile(output.getParent(), "." + output.getFileName(), ".partial");
+            // Created as the file itself would be (a temporary file would be readable by its owner only).
+            Path partial = output.resolveSibling("." + output.getFileName() + ".partial");
             try {
                 try (ReportBody body = reports.open(request);
                         OutputStream file = ProgressBar.wrap(new BufferedOutputStream(Files.newOutputStream(partial)), progress)) {
