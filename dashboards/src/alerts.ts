@@ -139,14 +139,15 @@ const RULES: RuleDefinition[] = [
     {
         uid: 'delivery-ledger-no-callbacks',
         title: 'No status callbacks while messages are being sent',
+        // Distinct events (event_ids), so callbacks stored twice by two instances count once.
         range: {from: (THRESHOLDS.silenceMinutes + 60) * 60, to: 0},
         sql: `
-            SELECT account_sid, sumIf(events, source = 'callback' AND minute >= $__toTime - INTERVAL ${THRESHOLDS.silenceMinutes} MINUTE) AS recent_callbacks
+            SELECT account_sid, uniqMergeIf(event_ids, source = 'callback' AND minute >= $__toTime - INTERVAL ${THRESHOLDS.silenceMinutes} MINUTE) AS recent_callbacks
             FROM events_per_minute
             WHERE $__timeFilter(minute)
             GROUP BY account_sid
-            HAVING sumIf(events, source = 'registration' AND minute >= $__toTime - INTERVAL ${THRESHOLDS.silenceMinutes} MINUTE) > 0
-              OR sumIf(events, source = 'callback' AND minute < $__toTime - INTERVAL ${THRESHOLDS.silenceMinutes} MINUTE) >= ${THRESHOLDS.silencePreviousHourMinimumCallbacks}`,
+            HAVING uniqMergeIf(event_ids, source = 'registration' AND minute >= $__toTime - INTERVAL ${THRESHOLDS.silenceMinutes} MINUTE) > 0
+              OR uniqMergeIf(event_ids, source = 'callback' AND minute < $__toTime - INTERVAL ${THRESHOLDS.silenceMinutes} MINUTE) >= ${THRESHOLDS.silencePreviousHourMinimumCallbacks}`,
         comparison: 'lt',
         threshold: 1,
         forDuration: '0s',

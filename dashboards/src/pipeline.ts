@@ -47,8 +47,9 @@ export function pipelineDashboard(): dashboard.DashboardBuilder {
         .refresh('1m')
         .variables([datasourceVariable(), prometheusVariable(), filterVariable(ACCOUNT, []), staleHoursVariable()])
         .withRow(row('Intake', 0))
-        .withPanel(statPanel('Events received', 'Events stored for webhooks received in the range, all sources.', 'short', `
-            SELECT sum(events) AS events FROM events_per_minute WHERE $__timeFilter(minute) AND ${ACCOUNT_FILTER}`, {x: 0, y: 1, w: 6, h: 4}))
+        // Distinct event ids, not stored rows: a callback and its retry stored by two instances count once.
+        .withPanel(statPanel('Events received', 'Distinct events received in the range, all sources (a callback and its retry count once).', 'short', `
+            SELECT uniqMerge(event_ids) AS events FROM events_per_minute WHERE $__timeFilter(minute) AND ${ACCOUNT_FILTER}`, {x: 0, y: 1, w: 6, h: 4}))
         .withPanel(statPanel('Rejected requests', 'Correctly signed webhooks refused as malformed (400).', 'short', `
             SELECT count() AS requests FROM rejected_requests WHERE $__timeFilter(received_at) AND ${ACCOUNT_FILTER}`, {x: 6, y: 1, w: 6, h: 4}))
         .withPanel(statPanel('Signature failures', 'Webhooks refused with 403: missing or wrong X-Twilio-Signature, or an unknown account.', 'short', `
@@ -56,8 +57,8 @@ export function pipelineDashboard(): dashboard.DashboardBuilder {
         .withPanel(statPanel('Ingest lag p99', 'Time from receiving a webhook to its row being stored in ClickHouse, 99th percentile.', 's', `
             SELECT quantile(0.99)(dateDiff('millisecond', received_at, inserted_at) / 1000) AS lag
             FROM status_events WHERE $__timeFilter(received_at) AND ${ACCOUNT_FILTER}`, {x: 18, y: 1, w: 6, h: 4}))
-        .withPanel(timeSeriesPanel('Callbacks per minute by source', 'Events received per minute: Twilio callbacks, inbound messages, reconciliation, backfill, registrations.', 'short', `
-            SELECT $__timeInterval(minute) AS time, source, sum(events) * 60 / greatest($__interval_s, 60) AS per_minute
+        .withPanel(timeSeriesPanel('Callbacks per minute by source', 'Distinct events received per minute: Twilio callbacks, inbound messages, reconciliation, backfill, registrations.', 'short', `
+            SELECT $__timeInterval(minute) AS time, source, uniqMerge(event_ids) * 60 / greatest($__interval_s, 60) AS per_minute
             FROM events_per_minute
             WHERE $__timeFilter(minute) AND ${ACCOUNT_FILTER}
             GROUP BY time, source
