@@ -1,19 +1,15 @@
 package io.deliveryledger.schema;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import io.deliveryledger.testing.TestingClickHouseEngine;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
+import io.deliveryledger.testing.TestingEngineExtension;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.io.IOException;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -31,31 +27,16 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
  * which must be the same but for ON CLUSTER, the engine's replication arguments and the name of the
  * deduplication window: same columns, indexes, keys, partitions, TTLs and view queries.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class ClusterDdlTest
 {
     private static final String CLUSTER = "ledger_cluster";
     private static final Pattern CREATED_TABLE = Pattern.compile("^CREATE TABLE IF NOT EXISTS (\\w+)");
-    private static final Pattern ENGINE = Pattern.compile("\\nENGINE = `?(\\w+)`?(\\(.*\\))?(\\n|$)");
+    private static final Pattern ENGINE_CLAUSE = Pattern.compile("\\nENGINE = `?(\\w+)`?(\\(.*\\))?(\\n|$)");
     private static final Pattern MATERIALIZED_VIEW_TARGET = Pattern.compile("^CREATE MATERIALIZED VIEW IF NOT EXISTS \\w+ ON CLUSTER " + CLUSTER + " TO (\\w+)");
 
     private final ClusterDdl ddl = ClusterDdl.onCluster(CLUSTER);
-    private TestingClickHouseEngine engine;
-
-    @BeforeAll
-    void startEngine(@TempDir Path directory)
-    {
-        engine = new TestingClickHouseEngine(directory.resolve("clickhouse"));
-        engine.start();
-    }
-
-    @AfterAll
-    void stopEngine()
-    {
-        if (engine != null) {
-            engine.close();
-        }
-    }
+    @RegisterExtension
+    static final TestingEngineExtension ENGINE = new TestingEngineExtension();
 
     @Test
     void everyStatementOfTheSchemaHasTheSameColumnsKeysAndQueriesOnTheCluster()
@@ -171,7 +152,7 @@ final class ClusterDdlTest
 
     private static String engine(String formatted)
     {
-        Matcher engine = ENGINE.matcher(formatted);
+        Matcher engine = ENGINE_CLAUSE.matcher(formatted);
         assertThat(engine.find()).as(formatted).isTrue();
         return engine.group(1) + (engine.group(2) == null ? "" : engine.group(2));
     }
@@ -180,7 +161,7 @@ final class ClusterDdlTest
             throws IOException, InterruptedException
     {
         String literal = "'" + statement.replace("\\", "\\\\").replace("'", "\\'") + "'";
-        HttpRequest request = HttpRequest.newBuilder(URI.create(engine.httpUrl() + "/"))
+        HttpRequest request = HttpRequest.newBuilder(URI.create(ENGINE.engine().httpUrl() + "/"))
                 .POST(HttpRequest.BodyPublishers.ofString("SELECT formatQuery(" + literal + ") FORMAT JSONEachRow"))
                 .build();
         HttpResponse<String> response = HttpClient.newHttpClient().send(request, HttpResponse.BodyHandlers.ofString());

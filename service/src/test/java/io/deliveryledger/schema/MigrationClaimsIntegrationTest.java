@@ -1,14 +1,10 @@
 package io.deliveryledger.schema;
 
-import io.deliveryledger.testing.TestingClickHouseEngine;
+import io.deliveryledger.testing.TestingEngineExtension;
 import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.TestInstance;
-import org.junit.jupiter.api.io.TempDir;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
-import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -25,27 +21,12 @@ import static org.assertj.core.api.Assertions.assertThat;
  * the others waiting for it; a migration whose instance died is finished by another; migrating again
  * is harmless. Single-server DDL; on a cluster the same claims go through replicated tables.
  */
-@TestInstance(TestInstance.Lifecycle.PER_CLASS)
 final class MigrationClaimsIntegrationTest
 {
     private static final Retention RETENTION = new Retention(Duration.ofDays(395), Duration.ofDays(90), Duration.ofDays(90));
 
-    private TestingClickHouseEngine engine;
-
-    @BeforeAll
-    void startEngine(@TempDir Path directory)
-    {
-        engine = new TestingClickHouseEngine(directory.resolve("clickhouse"));
-        engine.start();
-    }
-
-    @AfterAll
-    void stopEngine()
-    {
-        if (engine != null) {
-            engine.close();
-        }
-    }
+    @RegisterExtension
+    static final TestingEngineExtension ENGINE = new TestingEngineExtension();
 
     @Test
     void twoInstancesRacingApplyEachMigrationOnceAndBothFinishWithTheWholeSchema()
@@ -71,7 +52,7 @@ final class MigrationClaimsIntegrationTest
         finally {
             pool.shutdownNow();
         }
-        Jdbi jdbi = Jdbi.create(engine.jdbcUrl(database));
+        Jdbi jdbi = Jdbi.create(ENGINE.engine().jdbcUrl(database));
         assertThat(rows(jdbi, "SELECT version AS key, uniqExact(instance) AS value FROM schema_migration_claims GROUP BY version"))
                 .as("one instance claimed each version").hasSize(migrations).allSatisfy((version, instances) -> assertThat(instances).isEqualTo(1L));
         assertThat(rows(jdbi, "SELECT version AS key, count() AS value FROM schema_migrations GROUP BY version"))
@@ -85,8 +66,8 @@ final class MigrationClaimsIntegrationTest
     {
         String database = "abandoned";
         Duration abandonedAfter = Duration.ofSeconds(3);
-        Jdbi jdbi = Jdbi.create(engine.jdbcUrl(database));
-        Jdbi.create(engine.jdbcUrl("default")).useHandle(handle -> handle.execute("CREATE DATABASE " + database));
+        Jdbi jdbi = Jdbi.create(ENGINE.engine().jdbcUrl(database));
+        Jdbi.create(ENGINE.engine().jdbcUrl("default")).useHandle(handle -> handle.execute("CREATE DATABASE " + database));
         // An instance claimed migration 1 and died after its first statement.
         jdbi.useHandle(handle -> {
             SchemaMigrator.statements("schema/bookkeeping.sql").forEach(handle::execute);
@@ -111,7 +92,7 @@ final class MigrationClaimsIntegrationTest
     void migratingAgainIsHarmlessAndAMigrationsInsertIsStoredOnce()
     {
         String database = "again";
-        Jdbi jdbi = Jdbi.create(engine.jdbcUrl(database));
+        Jdbi jdbi = Jdbi.create(ENGINE.engine().jdbcUrl(database));
         int migrations = SchemaMigrator.resources().size() - 1;
         assertThat(migrator(database, "one", Duration.ofSeconds(1)).migrate()).isEqualTo(migrations);
         String schema = schema(jdbi);
@@ -136,8 +117,8 @@ final class MigrationClaimsIntegrationTest
 
     private SchemaMigrator migrator(String database, String instance, Duration abandonedAfter)
     {
-        Jdbi databaseJdbi = Jdbi.create(engine.jdbcUrl(database));
-        return new SchemaMigrator(Jdbi.create(engine.jdbcUrl("default")), databaseJdbi, database, RETENTION, ClusterDdl.singleServer(),
+        Jdbi databaseJdbi = Jdbi.create(ENGINE.engine().jdbcUrl(database));
+        return new SchemaMigrator(Jdbi.create(ENGINE.engine().jdbcUrl("default")), databaseJdbi, database, RETENTION, ClusterDdl.singleServer(),
                 new MigrationClaims(databaseJdbi, instance, abandonedAfter, Duration.ofMillis(100)));
     }
 
