@@ -52,7 +52,7 @@ final class CommandPipeline
         SchemaMigrator migrator = clickhouse.buildMigrator();
         migrator.migrate();
         Journal journal = configuration.getJournal().openForCommand(command, metrics);
-        BatchWriter batchWriter = new BatchWriter(journal, codec, migrator, clickhouse.buildInsertHandles(), configuration.getBatchWriter().policy(), clock, metrics);
+        BatchWriter batchWriter = new BatchWriter(journal, codec, migrator, clickhouse.buildInsertHandles(), configuration.getBatchWriter().policy(), InstanceName.host(), clock, metrics);
         batchWriter.start();
         LedgerStates ledger = new LedgerStates(clickhouse.buildDatabaseJdbi(), clickhouse.buildInsertHandles());
         Reconciler reconciler = configuration.getReconcile().build(configuration.getTwilio(), migrator, ledger, journal, codec, clock, metrics);

@@ -93,7 +93,7 @@ public final class DeliveryLedgerApplication
         ClickHouseFactory clickhouse = configuration.getClickhouse();
         Jdbi jdbi = clickhouse.buildDatabaseJdbi();
         SchemaMigrator migrator = clickhouse.buildMigrator();
-        BatchWriter batchWriter = new BatchWriter(journal, codec, migrator, clickhouse.buildInsertHandles(), configuration.getBatchWriter().policy(), clock, environment.metrics());
+        BatchWriter batchWriter = new BatchWriter(journal, codec, migrator, clickhouse.buildInsertHandles(), configuration.getBatchWriter().policy(), InstanceName.host(), clock, environment.metrics());
         environment.lifecycle().manage(new Managed()
         {
             @Override

@@ -54,7 +54,7 @@ final class DrainCommand
         for (Path directory : journals) {
             MetricRegistry metrics = new MetricRegistry();
             try (Journal journal = configuration.getJournal().open(directory, metrics)) {
-                BatchWriter writer = new BatchWriter(journal, new LedgerRecordCodec(), clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), configuration.getBatchWriter().policy(), Clock.systemUTC(), metrics);
+                BatchWriter writer = new BatchWriter(journal, new LedgerRecordCodec(), clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), configuration.getBatchWriter().policy(), InstanceName.host(), Clock.systemUTC(), metrics);
                 long unconfirmed = journal.lag();
                 writer.start();
                 try {

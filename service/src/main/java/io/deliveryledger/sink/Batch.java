@@ -12,12 +12,14 @@ import static java.util.Objects.requireNonNull;
 /**
  * Journal records from {@code firstPosition} through {@code last}, decoded. It is acknowledged in the
  * journal only after ClickHouse confirmed every row of it.
+ *
+ * @param origin the journal and the host writing it (see {@link BatchWriter#origin}), first in every token
  */
-record Batch(UUID journalId, long firstPosition, JournalMark last, List<Positioned<StatusEvent>> events, List<Positioned<RejectedRequest>> rejectedRequests)
+record Batch(UUID origin, long firstPosition, JournalMark last, List<Positioned<StatusEvent>> events, List<Positioned<RejectedRequest>> rejectedRequests)
 {
     Batch
     {
-        requireNonNull(journalId, "journalId is null");
+        requireNonNull(origin, "origin is null");
         requireNonNull(last, "last is null");
         if (firstPosition > last.position()) {
             throw new IllegalArgumentException("positions out of order: " + firstPosition + " > " + last.position());
@@ -39,7 +41,7 @@ record Batch(UUID journalId, long firstPosition, JournalMark last, List<Position
      */
     String deduplicationToken(String table, List<? extends Positioned<?>> rows)
     {
-        return journalId + ":" + rows.get(0).position() + "-" + rows.get(rows.size() - 1).position() + "#" + rows.size() + ":" + table;
+        return origin + ":" + rows.get(0).position() + "-" + rows.get(rows.size() - 1).position() + "#" + rows.size() + ":" + table;
     }
 
     record Positioned<T>(long position, T record)

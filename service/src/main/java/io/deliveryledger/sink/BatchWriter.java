@@ -30,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
@@ -56,6 +57,7 @@ public final class BatchWriter
     private final IntervalFunction backoff;
     private final Clock clock;
     private final InFlightBatchFile inFlight;
+    private final UUID origin;
 
     private final Histogram batchRows;
     private final Timer insertLatency;
@@ -72,7 +74,12 @@ public final class BatchWriter
     private volatile Optional<String> lastFailure = Optional.empty();
     private volatile int consecutiveFailures;
 
-    public BatchWriter(Journal journal, LedgerRecordCodec codec, SchemaMigrator migrator, InsertHandles insertHandles, BatchPolicy policy, Clock clock, MetricRegistry metrics)
+    /**
+     * @param host names this machine in the deduplication tokens beside the journal's id: a journal
+     *        copied to another host (a cloned volume) then sends other tokens, and neither copy's
+     *        batches are dropped as the other's duplicates
+     */
+    public BatchWriter(Journal journal, LedgerRecordCodec codec, SchemaMigrator migrator, InsertHandles insertHandles, BatchPolicy policy, String host, Clock clock, MetricRegistry metrics)
     {
         this.journal = requireNonNull(journal, "journal is null");
         this.codec = requireNonNull(codec, "codec is null");
@@ -82,6 +89,7 @@ public final class BatchWriter
         this.backoff = IntervalFunction.ofExponentialRandomBackoff(policy.initialBackoff(), 2.0, 0.5, policy.maxBackoff());
         this.clock = requireNonNull(clock, "clock is null");
         this.inFlight = new InFlightBatchFile(journal.directory());
+        this.origin = origin(journal.id(), requireNonNull(host, "host is null"));
         this.batchRows = metrics.histogram("sink.batch-rows");
         this.insertLatency = metrics.timer("sink.insert-latency");
         this.insertedRows = metrics.meter("sink.inserted-rows");
@@ -255,7 +263,7 @@ public final class BatchWriter
                 rejected.add(new Positioned<>(record.position(), (RejectedRequest) decoded));
             }
         }
-        return new Batch(journal.id(), records.get(0).position(), records.get(records.size() - 1).mark(), events, rejected);
+        return new Batch(origin, records.get(0).position(), records.get(records.size() - 1).mark(), events, rejected);
     }
 
     /**
@@ -300,6 +308,12 @@ public final class BatchWriter
             }
         }
         return null;
+    }
+
+    /** What the deduplication tokens of the batches of {@code journalId} on {@code host} start with. */
+    static UUID origin(UUID journalId, String host)
+    {
+        return UUID.nameUUIDFromBytes((journalId + "@" + host).getBytes(StandardCharsets.UTF_8));
     }
 
     private static String rootMessage(Throwable failure)

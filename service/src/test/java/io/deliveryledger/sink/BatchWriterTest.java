@@ -21,6 +21,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -29,6 +30,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
@@ -59,7 +61,7 @@ final class BatchWriterTest
                 journal.append("{\"type\":\"from_the_future\"}".getBytes(StandardCharsets.UTF_8)).get();
                 journal.append(codec.encode(event(after))).get();
 
-                BatchWriter writer = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), policy, Clock.systemUTC(), new MetricRegistry());
+                BatchWriter writer = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), policy, "test-host", Clock.systemUTC(), new MetricRegistry());
                 writer.start();
                 try {
                     await().atMost(Duration.ofSeconds(30)).until(() -> journal.lag() == 0);
@@ -115,7 +117,7 @@ final class BatchWriterTest
                 String unstorable = StatusCallbacks.messageSid();
                 journal.append(codec.encode(event(UNSTORABLE_ACCOUNT, unstorable, Map.of("campaign", "poison")))).get();
 
-                BatchWriter writer = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), policy, Clock.systemUTC(), metrics);
+                BatchWriter writer = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), policy, "test-host", Clock.systemUTC(), metrics);
                 writer.start();
                 try {
                     await().atMost(Duration.ofSeconds(60)).until(() -> journal.lag() == 0);
@@ -169,9 +171,9 @@ final class BatchWriterTest
                 new InFlightBatchFile(journalDirectory).write(journal.id(), 0, 2);
                 List<Positioned<RejectedRequest>> firstThree = List.of(new Positioned<>(0, rejected.get(0)), new Positioned<>(1, rejected.get(1)), new Positioned<>(2, rejected.get(2)));
                 new ClickHouseInserter(clickhouse.buildInsertHandles(), Duration.ofHours(1), Clock.systemUTC(), new AddressClassifier(PhoneNumberUtil.getInstance()), codec)
-                        .insert(new Batch(journal.id(), 0, new JournalMark(2, 0), List.of(), firstThree));
+                        .insert(new Batch(BatchWriter.origin(journal.id(), "test-host"), 0, new JournalMark(2, 0), List.of(), firstThree));
 
-                BatchWriter writer = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), policy, Clock.systemUTC(), new MetricRegistry());
+                BatchWriter writer = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), policy, "test-host", Clock.systemUTC(), new MetricRegistry());
                 writer.start();
                 try {
                     await().atMost(Duration.ofSeconds(30)).until(() -> journal.lag() == 0);
@@ -185,6 +187,52 @@ final class BatchWriterTest
             List<String> stored = clickhouse.buildDatabaseJdbi().withHandle(handle -> handle.createQuery("SELECT detail FROM rejected_requests ORDER BY journal_position, detail")
                     .mapTo(String.class).list());
             assertThat(stored).containsExactly("number 0", "number 1", "number 2", "number 3", "number 4");
+        }
+    }
+
+    @Test
+    void copiesOfAJournalOnTwoHostsAreNotTakenForEachOthersDuplicates()
+            throws Exception
+    {
+        try (TestingClickHouseEngine engine = new TestingClickHouseEngine(directory.resolve("clickhouse"))) {
+            engine.start();
+            ClickHouseFactory clickhouse = TestingLedger.clickhouseSettings(engine, "clones");
+            LedgerRecordCodec codec = new LedgerRecordCodec();
+            BatchPolicy policy = new BatchPolicy(1000, 1 << 20, Duration.ofMillis(200), Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofHours(1));
+            Path original = directory.resolve("journal");
+            Path copy = directory.resolve("journal-copy");
+            // A volume cloned before its instance took traffic: both copies carry the same journal id.
+            try (Journal journal = Journal.open(new JournalSettings(original, 1 << 20, 16 << 20, Duration.ZERO), new MetricRegistry())) {
+                assertThat(journal.lag()).isZero();
+            }
+            try (Stream<Path> files = Files.list(original)) {
+                Files.createDirectories(copy);
+                for (Path file : files.filter(file -> !file.getFileName().toString().endsWith(".lock")).toList()) {
+                    Files.copy(file, copy.resolve(file.getFileName()));
+                }
+            }
+            List<String> stored = new ArrayList<>();
+            for (Map.Entry<Path, String> host : Map.of(original, "host-a", copy, "host-b").entrySet()) {
+                try (Journal journal = Journal.open(new JournalSettings(host.getKey(), 1 << 20, 16 << 20, Duration.ZERO), new MetricRegistry())) {
+                    // The same positions, other callbacks: the same tokens, were it not for the host.
+                    for (int record = 0; record < 3; record++) {
+                        String sid = StatusCallbacks.messageSid();
+                        journal.append(codec.encode(event(sid))).get();
+                        stored.add(sid);
+                    }
+                    BatchWriter writer = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), policy, host.getValue(), Clock.systemUTC(), new MetricRegistry());
+                    writer.start();
+                    try {
+                        await().atMost(Duration.ofSeconds(30)).until(() -> journal.lag() == 0);
+                    }
+                    finally {
+                        writer.stop();
+                    }
+                }
+            }
+
+            List<String> sids = clickhouse.buildDatabaseJdbi().withHandle(handle -> handle.createQuery("SELECT message_sid FROM status_events").mapTo(String.class).list());
+            assertThat(sids).containsExactlyInAnyOrderElementsOf(stored);
         }
     }
 
