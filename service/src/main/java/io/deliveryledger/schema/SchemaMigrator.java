@@ -86,8 +86,10 @@ public final class SchemaMigrator
      * Applies the migrations not yet applied; returns how many were applied. After one call succeeded,
      * later calls on this migrator return 0 without asking ClickHouse, so the components that need the
      * schema before they start (batch writer, reconciler, commands) can share one migrator and call it freely.
+     * Synchronized: the components of one instance wait for its single run instead of claiming
+     * migrations against each other under the same instance name.
      */
-    public int migrate()
+    public synchronized int migrate()
     {
         if (current) {
             return 0;
