@@ -30,8 +30,8 @@ import static java.util.Objects.requireNonNull;
  * <p>
  * Several instances may start at once: each migration is applied by one of them at a time
  * ({@link MigrationClaims}), the others wait until it is recorded. On a cluster every DDL statement
- * takes its cluster form ({@link ClusterDdl}); an insert of a migration carries a deduplication token
- * naming it, so a migration finished by another instance after its first one died stores it once.
+ * takes its cluster form ({@link ClusterDdl}); an insert of values in a migration carries a deduplication
+ * token naming it, so a migration finished by another instance after its first one died stores it once.
  */
 public final class SchemaMigrator
 {
@@ -137,7 +137,12 @@ public final class SchemaMigrator
         return database.withHandle(handle -> Set.copyOf(handle.createQuery("SELECT version FROM schema_migrations").mapTo(Integer.class).list()));
     }
 
-    /** An insert with a token naming it ({@code INSERT INTO table (columns) ...}); any other statement as it is. */
+    /**
+     * An insert of values ({@code INSERT INTO table (columns) VALUES ...}) with a token naming it; any other
+     * statement as it is. Not an {@code INSERT ... SELECT}: ClickHouse numbers its blocks under one token, and
+     * a second run that cut its rows into other blocks would lose rows; such an insert must be harmless to
+     * repeat by itself (migration 8's backfill writes states that merge as sets).
+     */
     static String withDeduplicationToken(String statement, String token)
     {
         if (!statement.regionMatches(true, 0, "INSERT", 0, "INSERT".length())) {
@@ -146,6 +151,9 @@ public final class SchemaMigrator
         Matcher head = INSERT_HEAD.matcher(statement);
         if (!head.find()) {
             throw new IllegalArgumentException("A migration's insert names its columns: INSERT INTO table (columns) ...: " + statement);
+        }
+        if (!statement.regionMatches(true, head.end(), "VALUES", 0, "VALUES".length())) {
+            return statement;
         }
         return statement.substring(0, head.end()) + "SETTINGS insert_deduplication_token = '" + token + "' " + statement.substring(head.end());
     }
