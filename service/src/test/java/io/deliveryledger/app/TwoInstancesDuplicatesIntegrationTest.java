@@ -53,8 +53,9 @@ final class TwoInstancesDuplicatesIntegrationTest
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
     private static final int MESSAGES = 1_200;
-    // Both instances flush often, so that the two copies of a callback are often inserted at the same time.
-    private static final String MAX_AGE = "50ms";
+    // Batches that gather for a second: the two copies of a callback (sent within 100 ms of each other)
+    // then sit in both instances' batches at once, and both lookups before the inserts miss the other.
+    private static final String MAX_AGE = "1s";
 
     @TempDir
     Path directory;
