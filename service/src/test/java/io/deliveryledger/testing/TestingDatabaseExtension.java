@@ -6,9 +6,6 @@ import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
-import java.nio.file.Files;
-import java.nio.file.Path;
-
 import static java.util.Objects.requireNonNull;
 
 /**
@@ -20,8 +17,7 @@ public final class TestingDatabaseExtension
         implements BeforeAllCallback, AfterAllCallback
 {
     private final String database;
-    private Path directory;
-    private TestingClickHouseEngine engine;
+    private final TestingEngineExtension engine = new TestingEngineExtension();
     private ClickHouseFactory clickhouse;
 
     public TestingDatabaseExtension(String database)
@@ -33,22 +29,15 @@ public final class TestingDatabaseExtension
     public void beforeAll(ExtensionContext context)
             throws Exception
     {
-        directory = Files.createTempDirectory("delivery-ledger-database");
-        engine = new TestingClickHouseEngine(directory.resolve("clickhouse"));
-        engine.start();
-        clickhouse = TestingLedger.clickhouseSettings(engine, database);
+        engine.beforeAll(context);
+        clickhouse = TestingLedger.clickhouseSettings(engine.engine(), database);
         clickhouse.buildMigrator().migrate();
     }
 
     @Override
     public void afterAll(ExtensionContext context)
     {
-        if (engine != null) {
-            engine.close();
-        }
-        if (directory != null) {
-            TestingLedgerExtension.deleteRecursively(directory);
-        }
+        engine.afterAll(context);
     }
 
     /** The settings the service would have: build migrators, insert handles and clients from them. */
