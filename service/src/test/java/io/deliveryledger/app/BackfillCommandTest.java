@@ -4,6 +4,7 @@ import io.deliveryledger.simulator.Simulation;
 import io.deliveryledger.simulator.SimulationSettings;
 import io.deliveryledger.simulator.Verifier;
 import io.deliveryledger.simulator.VerifyReport;
+import io.deliveryledger.testing.LedgerProcess;
 import io.deliveryledger.testing.TestingClickHouseEngine;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.AfterAll;
@@ -19,6 +20,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -132,18 +134,9 @@ final class BackfillCommandTest
     private static String run(String name, int expectedExitCode, String... arguments)
             throws IOException, InterruptedException
     {
-        Path repository = Path.of(System.getProperty("ledger.repository.root", "..")).toAbsolutePath().normalize();
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Duser.timezone=UTC",
-                "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"),
-                DeliveryLedgerApplication.class.getName()));
-        command.add(arguments[0]);
-        command.add(repository.resolve("config.yml").toString());
-        command.addAll(List.of(arguments).subList(1, arguments.length));
         Path log = directory.resolve(name + ".log");
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        ProcessBuilder builder = LedgerProcess.command("256m", arguments[0], Arrays.copyOfRange(arguments, 1, arguments.length))
+                .redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().put("JOURNAL_DIR", directory.resolve("journal").toString());
         builder.environment().put("CLICKHOUSE_URL", engine.httpUrl());
         builder.environment().put("CLICKHOUSE_DATABASE", DATABASE);

@@ -5,13 +5,13 @@ import io.deliveryledger.event.LedgerRecordCodec;
 import io.deliveryledger.journal.Journal;
 import io.deliveryledger.journal.JournalSettings;
 import io.deliveryledger.testing.StatusCallbacks;
-import io.deliveryledger.testing.TestingClickHouseEngine;
+import io.deliveryledger.testing.LedgerProcess;
+import io.deliveryledger.testing.TestingEngineExtension;
 import io.deliveryledger.twilio.ParsedWebhook;
 import io.deliveryledger.twilio.WebhookParser;
 import org.jdbi.v3.core.Jdbi;
-import org.junit.jupiter.api.AfterAll;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
@@ -33,23 +33,11 @@ final class DrainCommandTest
     private static final String ACCOUNT = "AC" + "9".repeat(32);
     private static final String DATABASE = "drain";
 
+    @RegisterExtension
+    static final TestingEngineExtension ENGINE = new TestingEngineExtension();
+
     @TempDir
     static Path directory;
-
-    private static TestingClickHouseEngine engine;
-
-    @BeforeAll
-    static void start()
-    {
-        engine = new TestingClickHouseEngine(directory.resolve("clickhouse"));
-        engine.start();
-    }
-
-    @AfterAll
-    static void stop()
-    {
-        engine.close();
-    }
 
     @Test
     void everyRecordOfTheServersAndTheCommandsJournalsReachesClickHouseAndNothingIsLeft()
@@ -62,18 +50,18 @@ final class DrainCommandTest
 
         // While the journal is in use (the server still runs), drain refuses and touches nothing.
         try (Journal held = openJournal(volume.resolve("journal"))) {
-            assertThat(drain(volume, engine.httpUrl(), 1, "--timeout", "PT10S")).contains("is in use by another process");
+            assertThat(drain(volume, ENGINE.engine().httpUrl(), 1, "--timeout", "PT10S")).contains("is in use by another process");
         }
         // ClickHouse unreachable: it gives up after the timeout, and the records stay.
         String unreachable = drain(volume, "http://127.0.0.1:9", 1, "--timeout", "PT3S");
         assertThat(unreachable).contains("still holds 300 unconfirmed record(s) after the timeout").contains("nothing was lost");
 
-        String drained = drain(volume, engine.httpUrl(), 0);
+        String drained = drain(volume, ENGINE.engine().httpUrl(), 0);
 
         assertThat(drained).contains("journal: 300 record(s) confirmed by ClickHouse, none left")
                 .contains("journal-reconcile: 20 record(s) confirmed by ClickHouse, none left")
                 .contains("its volume can be removed");
-        long stored = Jdbi.create(engine.jdbcUrl(DATABASE)).withHandle(handle -> handle.createQuery("SELECT uniqExact(message_sid) FROM status_events WHERE message_sid IN (<sids>)")
+        long stored = Jdbi.create(ENGINE.engine().jdbcUrl(DATABASE)).withHandle(handle -> handle.createQuery("SELECT uniqExact(message_sid) FROM status_events WHERE message_sid IN (<sids>)")
                 .bindList("sids", sids).mapTo(Long.class).one());
         assertThat(stored).isEqualTo(320);
         for (String journal : List.of("journal", "journal-reconcile")) {
@@ -109,18 +97,8 @@ final class DrainCommandTest
     private static String drain(Path volume, String clickhouseUrl, int expectedExitCode, String... arguments)
             throws IOException, InterruptedException
     {
-        Path repository = Path.of(System.getProperty("ledger.repository.root", "..")).toAbsolutePath().normalize();
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-Duser.timezone=UTC",
-                "-Xmx256m",
-                "-cp", System.getProperty("java.class.path"),
-                DeliveryLedgerApplication.class.getName(),
-                "drain",
-                repository.resolve("config.yml").toString()));
-        command.addAll(List.of(arguments));
         Path log = Files.createTempFile(directory, "drain", ".log");
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        ProcessBuilder builder = LedgerProcess.command("256m", "drain", arguments).redirectErrorStream(true).redirectOutput(log.toFile());
         // No Twilio account: draining needs ClickHouse only.
         builder.environment().put("JOURNAL_DIR", volume.resolve("journal").toString());
         builder.environment().put("CLICKHOUSE_URL", clickhouseUrl);

@@ -12,14 +12,16 @@ import io.deliveryledger.journal.JournalMark;
 import io.deliveryledger.journal.JournalSettings;
 import io.deliveryledger.sink.Batch.Positioned;
 import io.deliveryledger.testing.StatusCallbacks;
-import io.deliveryledger.testing.TestingClickHouseEngine;
+import io.deliveryledger.testing.TestingEngineExtension;
 import io.deliveryledger.testing.TestingLedger;
 import io.deliveryledger.twilio.ParsedWebhook;
 import io.deliveryledger.twilio.WebhookParser;
 import org.jdbi.v3.core.Jdbi;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -40,6 +42,11 @@ final class BatchWriterTest
     private static final String ACCOUNT = "AC" + "6".repeat(32);
     private static final String UNSTORABLE_ACCOUNT = "AC" + "7".repeat(32);
 
+    private static final BatchPolicy POLICY = new BatchPolicy(1000, 1 << 20, Duration.ofMillis(200), Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofHours(1));
+
+    @RegisterExtension
+    static final TestingEngineExtension ENGINE = new TestingEngineExtension();
+
     @TempDir
     Path directory;
 
@@ -47,43 +54,33 @@ final class BatchWriterTest
     void storesEveryJournalRecordAndAcknowledgesThemEvenAnUndecodableOne()
             throws Exception
     {
-        try (TestingClickHouseEngine engine = new TestingClickHouseEngine(directory.resolve("clickhouse"))) {
-            engine.start();
-            ClickHouseFactory clickhouse = TestingLedger.clickhouseSettings(engine, "writer");
-            LedgerRecordCodec codec = new LedgerRecordCodec();
-            BatchPolicy policy = new BatchPolicy(1000, 1 << 20, Duration.ofMillis(20), Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofHours(1));
+        ClickHouseFactory clickhouse = TestingLedger.clickhouseSettings(ENGINE.engine(), "writer");
+        LedgerRecordCodec codec = new LedgerRecordCodec();
 
-            try (Journal journal = Journal.open(new JournalSettings(directory.resolve("journal"), 1 << 20, 16 << 20, Duration.ZERO), new MetricRegistry())) {
-                String before = StatusCallbacks.messageSid();
-                String after = StatusCallbacks.messageSid();
-                journal.append(codec.encode(event(before))).get();
-                // Passes its checksum but is no ledger record: written by some incompatible version.
-                journal.append("{\"type\":\"from_the_future\"}".getBytes(StandardCharsets.UTF_8)).get();
-                journal.append(codec.encode(event(after))).get();
+        try (Journal journal = openJournal(directory.resolve("journal"))) {
+            String before = StatusCallbacks.messageSid();
+            String after = StatusCallbacks.messageSid();
+            journal.append(codec.encode(event(before))).get();
+            // Passes its checksum but is no ledger record: written by some incompatible version.
+            journal.append("{\"type\":\"from_the_future\"}".getBytes(StandardCharsets.UTF_8)).get();
+            journal.append(codec.encode(event(after))).get();
 
-                BatchWriter writer = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), policy, "test-host", Clock.systemUTC(), new MetricRegistry());
-                writer.start();
-                try {
-                    await().atMost(Duration.ofSeconds(30)).until(() -> journal.lag() == 0);
-                }
-                finally {
-                    writer.stop();
-                }
+            BatchWriter writer = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), POLICY, "test-host", Clock.systemUTC(), new MetricRegistry());
+            drain(journal, writer);
 
-                Jdbi database = clickhouse.buildDatabaseJdbi();
-                long stored = database.withHandle(handle -> handle.createQuery("SELECT count() FROM status_events WHERE message_sid IN (:a, :b)")
-                        .bind("a", before).bind("b", after).mapTo(Long.class).one());
-                assertThat(stored).isEqualTo(2);
-                Map<String, Object> quarantined = database.withHandle(handle -> handle.createQuery(
-                                "SELECT endpoint, reason, parameters['payload'] AS payload, journal_position FROM rejected_requests")
-                        .mapToMap().one());
-                assertThat(quarantined).containsEntry("endpoint", "journal")
-                        .containsEntry("reason", "undecodable_journal_record")
-                        .containsEntry("payload", "{\"type\":\"from_the_future\"}");
-                assertThat(((Number) quarantined.get("journal_position")).longValue()).isEqualTo(1);
-                assertThat(writer.lastInsertAt()).isPresent();
-                assertThat(writer.failure()).isEmpty();
-            }
+            Jdbi database = clickhouse.buildDatabaseJdbi();
+            long stored = database.withHandle(handle -> handle.createQuery("SELECT count() FROM status_events WHERE message_sid IN (:a, :b)")
+                    .bind("a", before).bind("b", after).mapTo(Long.class).one());
+            assertThat(stored).isEqualTo(2);
+            Map<String, Object> quarantined = database.withHandle(handle -> handle.createQuery(
+                            "SELECT endpoint, reason, parameters['payload'] AS payload, journal_position FROM rejected_requests")
+                    .mapToMap().one());
+            assertThat(quarantined).containsEntry("endpoint", "journal")
+                    .containsEntry("reason", "undecodable_journal_record")
+                    .containsEntry("payload", "{\"type\":\"from_the_future\"}");
+            assertThat(((Number) quarantined.get("journal_position")).longValue()).isEqualTo(1);
+            assertThat(writer.lastInsertAt()).isPresent();
+            assertThat(writer.failure()).isEmpty();
         }
     }
 
@@ -91,59 +88,49 @@ final class BatchWriterTest
     void recordsClickHouseRefusesAreSetAsideAndTheRestIsStored()
             throws Exception
     {
-        try (TestingClickHouseEngine engine = new TestingClickHouseEngine(directory.resolve("clickhouse"))) {
-            engine.start();
-            ClickHouseFactory clickhouse = TestingLedger.clickhouseSettings(engine, "refusals");
-            clickhouse.buildMigrator().migrate();
-            Jdbi database = clickhouse.buildDatabaseJdbi();
-            // Refusals ClickHouse makes for the data alone, whatever the edge accepted: an operator's constraints.
-            database.useHandle(handle -> {
-                handle.execute("ALTER TABLE status_events ADD CONSTRAINT no_poison CHECK tags['campaign'] != 'poison'");
-                handle.execute("ALTER TABLE rejected_requests ADD CONSTRAINT no_unstorable CHECK account_sid != '" + UNSTORABLE_ACCOUNT + "'");
-            });
-            LedgerRecordCodec codec = new LedgerRecordCodec();
-            BatchPolicy policy = new BatchPolicy(1000, 1 << 20, Duration.ofMillis(200), Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofHours(1));
-            MetricRegistry metrics = new MetricRegistry();
+        ClickHouseFactory clickhouse = TestingLedger.clickhouseSettings(ENGINE.engine(), "refusals");
+        clickhouse.buildMigrator().migrate();
+        Jdbi database = clickhouse.buildDatabaseJdbi();
+        // Refusals ClickHouse makes for the data alone, whatever the edge accepted: an operator's constraints.
+        database.useHandle(handle -> {
+            handle.execute("ALTER TABLE status_events ADD CONSTRAINT no_poison CHECK tags['campaign'] != 'poison'");
+            handle.execute("ALTER TABLE rejected_requests ADD CONSTRAINT no_unstorable CHECK account_sid != '" + UNSTORABLE_ACCOUNT + "'");
+        });
+        LedgerRecordCodec codec = new LedgerRecordCodec();
+        MetricRegistry metrics = new MetricRegistry();
 
-            try (Journal journal = Journal.open(new JournalSettings(directory.resolve("journal"), 1 << 20, 16 << 20, Duration.ZERO), new MetricRegistry())) {
-                List<String> good = new ArrayList<>();
-                List<String> poisoned = new ArrayList<>();
-                for (int record = 0; record < 100; record++) {
-                    String sid = StatusCallbacks.messageSid();
-                    boolean poison = record == 0 || record == 37 || record == 99;
-                    (poison ? poisoned : good).add(sid);
-                    journal.append(codec.encode(event(ACCOUNT, sid, Map.of("campaign", poison ? "poison" : "spring")))).get();
-                }
-                String unstorable = StatusCallbacks.messageSid();
-                journal.append(codec.encode(event(UNSTORABLE_ACCOUNT, unstorable, Map.of("campaign", "poison")))).get();
-
-                BatchWriter writer = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), policy, "test-host", Clock.systemUTC(), metrics);
-                writer.start();
-                try {
-                    await().atMost(Duration.ofSeconds(60)).until(() -> journal.lag() == 0);
-                }
-                finally {
-                    writer.stop();
-                }
-
-                List<String> stored = database.withHandle(handle -> handle.createQuery("SELECT message_sid FROM status_events ORDER BY journal_position").mapTo(String.class).list());
-                assertThat(stored).containsExactlyElementsOf(good);
-                List<Map<String, Object>> setAside = database.withHandle(handle -> handle.createQuery(
-                                "SELECT endpoint, reason, detail, message_sid, parameters['payload'] AS payload FROM rejected_requests ORDER BY journal_position")
-                        .mapToMap().list());
-                assertThat(setAside).extracting(row -> row.get("message_sid")).containsExactlyElementsOf(poisoned);
-                for (Map<String, Object> row : setAside) {
-                    assertThat(row).containsEntry("endpoint", "callback").containsEntry("reason", "refused_by_clickhouse");
-                    assertThat((String) row.get("detail")).contains("no_poison");
-                    StatusEvent original = (StatusEvent) codec.decode(((String) row.get("payload")).getBytes(StandardCharsets.UTF_8));
-                    assertThat(original.messageSid()).isEqualTo(row.get("message_sid"));
-                    assertThat(original.tags()).containsEntry("campaign", "poison");
-                }
-                assertThat(metrics.meter("sink.refused-records").getCount()).isEqualTo(4);
-                assertThat(metrics.meter("sink.unstorable-records").getCount()).isEqualTo(1);
-                assertThat(metrics.meter("sink.insert-failures").getCount()).isZero();
-                assertThat(writer.failure()).isEmpty();
+        try (Journal journal = openJournal(directory.resolve("journal"))) {
+            List<String> good = new ArrayList<>();
+            List<String> poisoned = new ArrayList<>();
+            for (int record = 0; record < 100; record++) {
+                String sid = StatusCallbacks.messageSid();
+                boolean poison = record == 0 || record == 37 || record == 99;
+                (poison ? poisoned : good).add(sid);
+                journal.append(codec.encode(event(ACCOUNT, sid, Map.of("campaign", poison ? "poison" : "spring")))).get();
             }
+            String unstorable = StatusCallbacks.messageSid();
+            journal.append(codec.encode(event(UNSTORABLE_ACCOUNT, unstorable, Map.of("campaign", "poison")))).get();
+
+            BatchWriter writer = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), POLICY, "test-host", Clock.systemUTC(), metrics);
+            drain(journal, writer);
+
+            List<String> stored = database.withHandle(handle -> handle.createQuery("SELECT message_sid FROM status_events ORDER BY journal_position").mapTo(String.class).list());
+            assertThat(stored).containsExactlyElementsOf(good);
+            List<Map<String, Object>> setAside = database.withHandle(handle -> handle.createQuery(
+                            "SELECT endpoint, reason, detail, message_sid, parameters['payload'] AS payload FROM rejected_requests ORDER BY journal_position")
+                    .mapToMap().list());
+            assertThat(setAside).extracting(row -> row.get("message_sid")).containsExactlyElementsOf(poisoned);
+            for (Map<String, Object> row : setAside) {
+                assertThat(row).containsEntry("endpoint", "callback").containsEntry("reason", "refused_by_clickhouse");
+                assertThat((String) row.get("detail")).contains("no_poison");
+                StatusEvent original = (StatusEvent) codec.decode(((String) row.get("payload")).getBytes(StandardCharsets.UTF_8));
+                assertThat(original.messageSid()).isEqualTo(row.get("message_sid"));
+                assertThat(original.tags()).containsEntry("campaign", "poison");
+            }
+            assertThat(metrics.meter("sink.refused-records").getCount()).isEqualTo(4);
+            assertThat(metrics.meter("sink.unstorable-records").getCount()).isEqualTo(1);
+            assertThat(metrics.meter("sink.insert-failures").getCount()).isZero();
+            assertThat(writer.failure()).isEmpty();
         }
     }
 
@@ -151,88 +138,87 @@ final class BatchWriterTest
     void aBatchInFlightAtACrashIsInsertedAgainWithTheSamePositionsAndTokens()
             throws Exception
     {
-        try (TestingClickHouseEngine engine = new TestingClickHouseEngine(directory.resolve("clickhouse"))) {
-            engine.start();
-            ClickHouseFactory clickhouse = TestingLedger.clickhouseSettings(engine, "replay");
-            clickhouse.buildMigrator().migrate();
-            LedgerRecordCodec codec = new LedgerRecordCodec();
-            BatchPolicy policy = new BatchPolicy(1000, 1 << 20, Duration.ofMillis(200), Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofHours(1));
-            Path journalDirectory = directory.resolve("journal");
-            List<RejectedRequest> rejected = new ArrayList<>();
-            for (int record = 0; record < 5; record++) {
-                rejected.add(new RejectedRequest(Instant.now(), "/twilio/status", "invalid_message_sid", "number " + record, ACCOUNT, "not-a-sid-" + record, "", Map.of()));
-            }
-
-            try (Journal journal = Journal.open(new JournalSettings(journalDirectory, 1 << 20, 16 << 20, Duration.ZERO), new MetricRegistry())) {
-                for (RejectedRequest request : rejected) {
-                    journal.append(codec.encode(request)).get();
-                }
-                // A writer stored positions 0-2, then crashed before acknowledging them: what it left behind.
-                new InFlightBatchFile(journalDirectory).write(journal.id(), 0, 2);
-                List<Positioned<RejectedRequest>> firstThree = List.of(new Positioned<>(0, rejected.get(0)), new Positioned<>(1, rejected.get(1)), new Positioned<>(2, rejected.get(2)));
-                new ClickHouseInserter(clickhouse.buildInsertHandles(), Duration.ofHours(1), Clock.systemUTC(), new AddressClassifier(PhoneNumberUtil.getInstance()), codec)
-                        .insert(new Batch(BatchWriter.origin(journal.id(), "test-host"), 0, new JournalMark(2, 0), List.of(), firstThree));
-
-                BatchWriter writer = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), policy, "test-host", Clock.systemUTC(), new MetricRegistry());
-                writer.start();
-                try {
-                    await().atMost(Duration.ofSeconds(30)).until(() -> journal.lag() == 0);
-                }
-                finally {
-                    writer.stop();
-                }
-            }
-
-            // Formed as 0-4, the replay would have carried a new token and stored 0-2 a second time.
-            List<String> stored = clickhouse.buildDatabaseJdbi().withHandle(handle -> handle.createQuery("SELECT detail FROM rejected_requests ORDER BY journal_position, detail")
-                    .mapTo(String.class).list());
-            assertThat(stored).containsExactly("number 0", "number 1", "number 2", "number 3", "number 4");
+        ClickHouseFactory clickhouse = TestingLedger.clickhouseSettings(ENGINE.engine(), "replay");
+        clickhouse.buildMigrator().migrate();
+        LedgerRecordCodec codec = new LedgerRecordCodec();
+        Path journalDirectory = directory.resolve("journal");
+        List<RejectedRequest> rejected = new ArrayList<>();
+        for (int record = 0; record < 5; record++) {
+            rejected.add(new RejectedRequest(Instant.now(), "/twilio/status", "invalid_message_sid", "number " + record, ACCOUNT, "not-a-sid-" + record, "", Map.of()));
         }
+
+        try (Journal journal = openJournal(journalDirectory)) {
+            for (RejectedRequest request : rejected) {
+                journal.append(codec.encode(request)).get();
+            }
+            // A writer stored positions 0-2, then crashed before acknowledging them: what it left behind.
+            new InFlightBatchFile(journalDirectory).write(journal.id(), 0, 2);
+            List<Positioned<RejectedRequest>> firstThree = List.of(new Positioned<>(0, rejected.get(0)), new Positioned<>(1, rejected.get(1)), new Positioned<>(2, rejected.get(2)));
+            new ClickHouseInserter(clickhouse.buildInsertHandles(), Duration.ofHours(1), Clock.systemUTC(), new AddressClassifier(PhoneNumberUtil.getInstance()), codec)
+                    .insert(new Batch(BatchWriter.origin(journal.id(), "test-host"), 0, new JournalMark(2, 0), List.of(), firstThree));
+
+            BatchWriter writer = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), POLICY, "test-host", Clock.systemUTC(), new MetricRegistry());
+            drain(journal, writer);
+        }
+
+        // Formed as 0-4, the replay would have carried a new token and stored 0-2 a second time.
+        List<String> stored = clickhouse.buildDatabaseJdbi().withHandle(handle -> handle.createQuery("SELECT detail FROM rejected_requests ORDER BY journal_position, detail")
+                .mapTo(String.class).list());
+        assertThat(stored).containsExactly("number 0", "number 1", "number 2", "number 3", "number 4");
     }
 
     @Test
     void copiesOfAJournalOnTwoHostsAreNotTakenForEachOthersDuplicates()
             throws Exception
     {
-        try (TestingClickHouseEngine engine = new TestingClickHouseEngine(directory.resolve("clickhouse"))) {
-            engine.start();
-            ClickHouseFactory clickhouse = TestingLedger.clickhouseSettings(engine, "clones");
-            LedgerRecordCodec codec = new LedgerRecordCodec();
-            BatchPolicy policy = new BatchPolicy(1000, 1 << 20, Duration.ofMillis(200), Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofHours(1));
-            Path original = directory.resolve("journal");
-            Path copy = directory.resolve("journal-copy");
-            // A volume cloned before its instance took traffic: both copies carry the same journal id.
-            try (Journal journal = Journal.open(new JournalSettings(original, 1 << 20, 16 << 20, Duration.ZERO), new MetricRegistry())) {
-                assertThat(journal.lag()).isZero();
+        ClickHouseFactory clickhouse = TestingLedger.clickhouseSettings(ENGINE.engine(), "clones");
+        LedgerRecordCodec codec = new LedgerRecordCodec();
+        Path original = directory.resolve("journal");
+        Path copy = directory.resolve("journal-copy");
+        // A volume cloned before its instance took traffic: both copies carry the same journal id.
+        try (Journal journal = openJournal(original)) {
+            assertThat(journal.lag()).isZero();
+        }
+        try (Stream<Path> files = Files.list(original)) {
+            Files.createDirectories(copy);
+            for (Path file : files.filter(file -> !file.getFileName().toString().endsWith(".lock")).toList()) {
+                Files.copy(file, copy.resolve(file.getFileName()));
             }
-            try (Stream<Path> files = Files.list(original)) {
-                Files.createDirectories(copy);
-                for (Path file : files.filter(file -> !file.getFileName().toString().endsWith(".lock")).toList()) {
-                    Files.copy(file, copy.resolve(file.getFileName()));
+        }
+        List<String> stored = new ArrayList<>();
+        for (Map.Entry<Path, String> host : Map.of(original, "host-a", copy, "host-b").entrySet()) {
+            try (Journal journal = openJournal(host.getKey())) {
+                // The same positions, other callbacks: the same tokens, were it not for the host.
+                for (int record = 0; record < 3; record++) {
+                    String sid = StatusCallbacks.messageSid();
+                    journal.append(codec.encode(event(sid))).get();
+                    stored.add(sid);
                 }
+                BatchWriter writer = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), POLICY, host.getValue(), Clock.systemUTC(), new MetricRegistry());
+                drain(journal, writer);
             }
-            List<String> stored = new ArrayList<>();
-            for (Map.Entry<Path, String> host : Map.of(original, "host-a", copy, "host-b").entrySet()) {
-                try (Journal journal = Journal.open(new JournalSettings(host.getKey(), 1 << 20, 16 << 20, Duration.ZERO), new MetricRegistry())) {
-                    // The same positions, other callbacks: the same tokens, were it not for the host.
-                    for (int record = 0; record < 3; record++) {
-                        String sid = StatusCallbacks.messageSid();
-                        journal.append(codec.encode(event(sid))).get();
-                        stored.add(sid);
-                    }
-                    BatchWriter writer = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), policy, host.getValue(), Clock.systemUTC(), new MetricRegistry());
-                    writer.start();
-                    try {
-                        await().atMost(Duration.ofSeconds(30)).until(() -> journal.lag() == 0);
-                    }
-                    finally {
-                        writer.stop();
-                    }
-                }
-            }
+        }
 
-            List<String> sids = clickhouse.buildDatabaseJdbi().withHandle(handle -> handle.createQuery("SELECT message_sid FROM status_events").mapTo(String.class).list());
-            assertThat(sids).containsExactlyInAnyOrderElementsOf(stored);
+        List<String> sids = clickhouse.buildDatabaseJdbi().withHandle(handle -> handle.createQuery("SELECT message_sid FROM status_events").mapTo(String.class).list());
+        assertThat(sids).containsExactlyInAnyOrderElementsOf(stored);
+    }
+
+    private static Journal openJournal(Path directory)
+            throws IOException
+    {
+        return Journal.open(new JournalSettings(directory, 1 << 20, 16 << 20, Duration.ZERO), new MetricRegistry());
+    }
+
+    /** Runs the writer until ClickHouse confirmed everything the journal holds. */
+    private static void drain(Journal journal, BatchWriter writer)
+            throws InterruptedException
+    {
+        writer.start();
+        try {
+            await().atMost(Duration.ofSeconds(60)).until(() -> journal.lag() == 0);
+        }
+        finally {
+            writer.stop();
         }
     }
 
