@@ -147,7 +147,7 @@ public final class DeliveryLedgerApplication
         LedgerStates ledgerStates = new LedgerStates(jdbi, clickhouse.buildInsertHandles());
         Reconciler reconciler = reconcile.build(configuration.getTwilio(), migrator, ledgerStates, journal, codec, clock, environment.metrics());
         if (reconcile.isSchedule()) {
-            environment.lifecycle().manage(new ReconcileScheduler(reconciler, ledgerStates, new ScheduleClaims(jdbi, clickhouse.buildInsertHandles(), InstanceName.create()), reconcile.interval(), clock));
+            environment.lifecycle().manage(new ReconcileScheduler(reconciler, ledgerStates, new ScheduleClaims(migrator, jdbi, clickhouse.buildInsertHandles(), InstanceName.create()), reconcile.interval(), clock));
         }
         environment.admin().addServlet("reconcile", new ReconcileServlet(reconciler, environment.getObjectMapper())).addMapping("/tasks/reconcile");
 

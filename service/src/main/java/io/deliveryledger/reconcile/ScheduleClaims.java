@@ -1,5 +1,6 @@
 package io.deliveryledger.reconcile;
 
+import io.deliveryledger.schema.SchemaMigrator;
 import io.deliveryledger.sink.InsertHandles;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.Jdbi;
@@ -20,13 +21,15 @@ import static java.util.Objects.requireNonNull;
  */
 public final class ScheduleClaims
 {
+    private final SchemaMigrator migrator;
     private final Jdbi jdbi;
     private final InsertHandles insertHandles;
     private final String instance;
 
     /** @param instance this process, unique among the instances sharing the database */
-    public ScheduleClaims(Jdbi jdbi, InsertHandles insertHandles, String instance)
+    public ScheduleClaims(SchemaMigrator migrator, Jdbi jdbi, InsertHandles insertHandles, String instance)
     {
+        this.migrator = requireNonNull(migrator, "migrator is null");
         this.jdbi = requireNonNull(jdbi, "jdbi is null");
         this.insertHandles = requireNonNull(insertHandles, "insertHandles is null");
         this.instance = requireNonNull(instance, "instance is null");
@@ -44,6 +47,8 @@ public final class ScheduleClaims
      */
     public boolean claim(Instant now, Duration interval, Duration abandonedAfter)
     {
+        // The first run may come before the batch writer has created the tables; once current, this asks nothing.
+        migrator.migrate();
         long slotMillis = Math.floorDiv(now.toEpochMilli(), interval.toMillis()) * interval.toMillis();
         Instant slot = Instant.ofEpochMilli(slotMillis);
         String name = slotName(slot);

@@ -299,9 +299,9 @@ final class ReconciliationIntegrationTest
     {
         int apiPort = freePort();
         String database = TestingLedger.newDatabaseName();
-        ConfigOverride[] schedule = {ConfigOverride.config("reconcile.schedule", "true"), ConfigOverride.config("reconcile.interval", "1s")};
-        TestingLedger ledger = startLedger(apiPort, database, schedule);
-        startLedger(apiPort, database, schedule);
+        // Overrides of their own for each: a ConfigOverride remembers the property's value before it, to restore it.
+        TestingLedger ledger = startLedger(apiPort, database, ConfigOverride.config("reconcile.schedule", "true"), ConfigOverride.config("reconcile.interval", "1s"));
+        startLedger(apiPort, database, ConfigOverride.config("reconcile.schedule", "true"), ConfigOverride.config("reconcile.interval", "1s"));
         Simulation simulation = startSimulation(SimulationSettings.builder()
                 .target(URI.create("http://127.0.0.1:" + ledger.port() + "/twilio/status"))
                 .account(FIRST_ACCOUNT, FIRST_TOKEN)

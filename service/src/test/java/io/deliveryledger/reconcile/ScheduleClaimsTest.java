@@ -67,7 +67,7 @@ final class ScheduleClaimsTest
 
     private static ScheduleClaims claims(String instance)
     {
-        return new ScheduleClaims(DATABASE.jdbi(), DATABASE.clickhouse().buildInsertHandles(), instance);
+        return new ScheduleClaims(DATABASE.clickhouse().buildMigrator(), DATABASE.jdbi(), DATABASE.clickhouse().buildInsertHandles(), instance);
     }
 
     private static ReconciliationRun run(String runId, Instant startedAt)
