@@ -18,8 +18,9 @@ import static java.util.Objects.requireNonNull;
  * others, on one server and across replicas alike, so exactly one instance reads back its own name and
  * migrates, while the others wait until {@code schema_migrations} records the version. The winner renews
  * its claim before each statement; a claim not renewed for {@code abandonedAfter} (its instance died
- * mid-migration) is given up, and the next attempt is claimed the same way. The statements are
- * idempotent, so the new winner finishes what the old one began.
+ * mid-migration) is given up, and so is at once the claim of a process of this host that is gone (a
+ * crash and a restart); the next attempt is claimed the same way. The statements are idempotent, so the
+ * new winner finishes what the old one began.
  */
 final class MigrationClaims
 {
@@ -48,11 +49,12 @@ final class MigrationClaims
         boolean waiting = false;
         while (!applied.getAsBoolean()) {
             Optional<Claim> latest = latestClaim(version);
-            boolean held = latest.isPresent() && latest.get().ageMillis() < abandonedAfter.toMillis() && !latest.get().instance().equals(instance);
+            boolean held = latest.isPresent() && latest.get().ageMillis() < abandonedAfter.toMillis() && !latest.get().instance().equals(instance)
+                    && !goneFromThisHost(latest.get().instance());
             if (!held) {
                 int attempt = latest.map(claim -> claim.attempt() + 1).orElse(1);
                 latest.filter(claim -> !claim.instance().equals(instance))
-                        .ifPresent(claim -> log.warn("Schema migration {}: the claim of {} was not renewed for {} ms, claiming it anew", version, claim.instance(), claim.ageMillis()));
+                        .ifPresent(claim -> log.warn("Schema migration {}: the claim of {} was not renewed for {} ms or its process is gone, claiming it anew", version, claim.instance(), claim.ageMillis()));
                 if (claim(version, attempt)) {
                     migration.accept(() -> renew(version, attempt));
                     return true;
@@ -107,6 +109,28 @@ final class MigrationClaims
                 .bind("version", version)
                 .map((row, context) -> new Claim(row.getInt("attempt"), row.getString("instance"), row.getLong("age")))
                 .findOne());
+    }
+
+    /**
+     * Whether {@code claimant} ({@code host/pid/random}, see the service's instance names) was a process
+     * of this host that no longer runs: the usual case of a migration cut short, a crash and a restart,
+     * which then need not wait out {@code abandonedAfter}. The same pid under another name is an earlier
+     * run of this very process's container.
+     */
+    private boolean goneFromThisHost(String claimant)
+    {
+        String[] theirs = claimant.split("/");
+        String[] ours = instance.split("/");
+        if (theirs.length != 3 || ours.length != 3 || !theirs[0].equals(ours[0])) {
+            return false;
+        }
+        try {
+            long pid = Long.parseLong(theirs[1]);
+            return pid == ProcessHandle.current().pid() || ProcessHandle.of(pid).map(process -> !process.isAlive()).orElse(true);
+        }
+        catch (NumberFormatException e) {
+            return false;
+        }
     }
 
     private void sleep()

@@ -15,6 +15,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 /**
  * Several instances migrating one database (the local engine): each migration applied by one of them,
@@ -85,6 +86,30 @@ final class MigrationClaimsIntegrationTest
         assertThat(claims).extracting(claim -> claim.get("winner")).containsExactly("dead", "survivor");
         assertThat(((Number) claims.get(1).get("claimed")).longValue() - ((Number) claims.get(0).get("claimed")).longValue())
                 .as("the survivor waited for the claim to be abandoned").isGreaterThanOrEqualTo(abandonedAfter.toMillis());
+        assertThat(count(jdbi, "SELECT count() FROM schema_migrations WHERE version = 1")).isEqualTo(1);
+    }
+
+    @Test
+    void aClaimOfAProcessOfThisHostThatIsGoneIsTakenOverAtOnce()
+            throws Exception
+    {
+        String database = "restarted";
+        Jdbi jdbi = Jdbi.create(ENGINE.engine().jdbcUrl(database));
+        Jdbi.create(ENGINE.engine().jdbcUrl("default")).useHandle(handle -> handle.execute("CREATE DATABASE " + database));
+        // The service was killed mid-migration and starts again on the same host, as a new process.
+        Process killed = new ProcessBuilder("true").start();
+        killed.waitFor();
+        String earlierRun = "this-host/" + killed.pid() + "/earlier";
+        jdbi.useHandle(handle -> {
+            SchemaMigrator.statements("schema/bookkeeping.sql").forEach(handle::execute);
+            handle.execute("INSERT INTO schema_migration_claims (version, attempt, instance) VALUES (1, 1, '" + earlierRun + "')");
+        });
+
+        // Were the claim held, this would wait five minutes.
+        int applied = assertTimeoutPreemptively(Duration.ofSeconds(60),
+                () -> migrator(database, "this-host/" + ProcessHandle.current().pid() + "/restarted", Duration.ofMinutes(5)).migrate());
+
+        assertThat(applied).as("every migration (the resources also hold the bookkeeping tables)").isEqualTo(SchemaMigrator.resources().size() - 1);
         assertThat(count(jdbi, "SELECT count() FROM schema_migrations WHERE version = 1")).isEqualTo(1);
     }
 
