@@ -35,11 +35,6 @@ public final class ScheduleClaims
         this.instance = requireNonNull(instance, "instance is null");
     }
 
-    public String instance()
-    {
-        return instance;
-    }
-
     /**
      * Claims the slot of {@code interval} that {@code now} is in; true when this instance won it. Loses
      * without trying while the run of the latest claim, made less than {@code abandonedAfter} ago, has

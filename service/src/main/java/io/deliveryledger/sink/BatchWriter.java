@@ -148,7 +148,7 @@ public final class BatchWriter
                 if (batch.isEmpty()) {
                     continue;
                 }
-                inFlight.write(journal.id(), batch.get().firstPosition(), batch.get().last().position());
+                inFlight.write(journal.id(), batch.get().last().position());
                 Outcome outcome = retryUntilDone("insert journal positions " + batch.get().firstPosition() + "-" + batch.get().last().position(), () -> {
                     try (Timer.Context ignored = insertLatency.time()) {
                         return inserter.insert(batch.get());

@@ -105,9 +105,6 @@ final class ClickHouseInserter
         List<Refusal> refusals = new ArrayList<>();
         // Rejected requests first: once a batch's events are visible, everything before them is stored.
         insertSplitting(batch, REJECTED_TABLE, batch.rejectedRequests(), (handle, rows) -> insertRejected(handle, rows, insertedAt), refusals);
-        if (batch.events().isEmpty() && refusals.isEmpty()) {
-            return new Outcome(0, 0, List.of());
-        }
         List<Positioned<StatusEvent>> fresh = batch.events();
         if (!fresh.isEmpty()) {
             try (Handle handle = handles.open(batch.deduplicationToken(EVENTS_TABLE, fresh))) {
@@ -157,7 +154,9 @@ final class ClickHouseInserter
     private RejectedRequest setAside(Refusal refusal)
     {
         Map<String, String> payload = Map.of("payload", new String(codec.encode(refusal.record()), StandardCharsets.UTF_8));
-        String detail = refusal.message().length() <= MAX_DETAIL_LENGTH ? refusal.message() : refusal.message().substring(0, MAX_DETAIL_LENGTH) + "...";
+        String message = refusal.message();
+        // Cut between code points: half a surrogate pair is not text.
+        String detail = message.codePointCount(0, message.length()) <= MAX_DETAIL_LENGTH ? message : message.substring(0, message.offsetByCodePoints(0, MAX_DETAIL_LENGTH)) + "...";
         if (refusal.record() instanceof StatusEvent event) {
             return new RejectedRequest(event.receivedAt(), event.source().columnValue(), REFUSED_REASON, detail, event.accountSid(), event.messageSid(), "", payload);
         }

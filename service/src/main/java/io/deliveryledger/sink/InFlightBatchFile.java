@@ -13,19 +13,20 @@ import java.util.zip.CRC32C;
 import static java.util.Objects.requireNonNull;
 
 /**
- * The journal positions of the batch being inserted, written durably before its first insert. After
- * a crash the batch writer forms its first batch from exactly these positions again, so the retried
+ * The last journal position of the batch being inserted (it begins after the last acknowledged one),
+ * written durably before its first insert. After a crash the batch writer forms its first batch from
+ * exactly these positions again, so the retried
  * inserts carry the tokens of the first attempt and ClickHouse drops what that attempt stored; without
  * it the replayed batch would end wherever the journal happens to end, and its tokens would be new.
  *
- * <pre>file = magic "DLIB" (int) | version (byte) | journal id (2 longs) | first position (long)
- *         | last position (long) | CRC32C of the preceding bytes (int)</pre>
+ * <pre>file = magic "DLIB" (int) | version (byte) | journal id (2 longs) | last position (long)
+ *         | CRC32C of the preceding bytes (int)</pre>
  */
 final class InFlightBatchFile
 {
     private static final int MAGIC = 0x444C4942; // "DLIB"
     private static final byte VERSION = 1;
-    private static final int BYTES = 4 + 1 + 16 + 8 + 8 + 4;
+    private static final int BYTES = 4 + 1 + 16 + 8 + 4;
     private static final String NAME = "batch-in-flight";
 
     private final Path directory;
@@ -48,7 +49,6 @@ final class InFlightBatchFile
             throw new IOException("In-flight batch file " + file + " is not a version " + VERSION + " file");
         }
         UUID owner = new UUID(buffer.getLong(), buffer.getLong());
-        buffer.getLong();
         long last = buffer.getLong();
         if (buffer.getInt() != checksum(buffer.array())) {
             throw new IOException("In-flight batch file " + file + " fails its checksum");
@@ -56,14 +56,13 @@ final class InFlightBatchFile
         return owner.equals(journalId) ? Optional.of(last) : Optional.empty();
     }
 
-    void write(UUID journalId, long firstPosition, long lastPosition)
+    void write(UUID journalId, long lastPosition)
             throws IOException
     {
         ByteBuffer buffer = ByteBuffer.allocate(BYTES);
         buffer.putInt(MAGIC).put(VERSION)
                 .putLong(journalId.getMostSignificantBits())
                 .putLong(journalId.getLeastSignificantBits())
-                .putLong(firstPosition)
                 .putLong(lastPosition);
         buffer.putInt(checksum(buffer.array()));
         buffer.flip();

@@ -152,7 +152,7 @@ final class BatchWriterTest
                 journal.append(codec.encode(request)).get();
             }
             // A writer stored positions 0-2, then crashed before acknowledging them: what it left behind.
-            new InFlightBatchFile(journalDirectory).write(journal.id(), 0, 2);
+            new InFlightBatchFile(journalDirectory).write(journal.id(), 2);
             List<Positioned<RejectedRequest>> firstThree = List.of(new Positioned<>(0, rejected.get(0)), new Positioned<>(1, rejected.get(1)), new Positioned<>(2, rejected.get(2)));
             new ClickHouseInserter(clickhouse.buildInsertHandles(), Duration.ofHours(1), Clock.systemUTC(), new AddressClassifier(PhoneNumberUtil.getInstance()), codec)
                     .insert(new Batch(BatchWriter.origin(journal.id(), "test-host"), 0, new JournalMark(2, 0), List.of(), firstThree));
