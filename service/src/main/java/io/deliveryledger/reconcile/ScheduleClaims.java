@@ -14,10 +14,12 @@ import static java.util.Objects.requireNonNull;
 
 /**
  * Decides which of several instances runs a scheduled reconciliation, with ClickHouse as the referee
- * ({@code reconcile_claims}): each instance inserts a claim for the slot with a deduplication token
- * naming the slot, ClickHouse stores only the first, and the instance that reads back its own name
- * runs. No slot is claimed while the run of the latest claim has not recorded its end, so runs never
- * overlap, unless that run was claimed longer ago than {@code abandonedAfter} (its instance died mid-run).
+ * ({@code reconcile_claims}). Claims are numbered: an instance reads the latest claim, and if its slot
+ * is an earlier one and its run has recorded its end (or it was made longer ago than
+ * {@code abandonedAfter}: its instance died mid-run), inserts the next number for its own slot. Two
+ * instances that read the same latest claim compete for the same number, and the first row of that
+ * number wins; the one that read too late finds the number taken. So runs never overlap, and each slot
+ * is run at most once.
  */
 public final class ScheduleClaims
 {
@@ -35,44 +37,40 @@ public final class ScheduleClaims
         this.instance = requireNonNull(instance, "instance is null");
     }
 
-    /**
-     * Claims the slot of {@code interval} that {@code now} is in; true when this instance won it. Loses
-     * without trying while the run of the latest claim, made less than {@code abandonedAfter} ago, has
-     * not recorded its end in {@code reconciliation_runs}.
-     */
+    /** Claims the slot of {@code interval} that {@code now} is in; true when this instance won it and should run. */
     public boolean claim(Instant now, Duration interval, Duration abandonedAfter)
     {
         // The first run may come before the batch writer has created the tables; once current, this asks nothing.
         migrator.migrate();
         long slotMillis = Math.floorDiv(now.toEpochMilli(), interval.toMillis()) * interval.toMillis();
-        Instant slot = Instant.ofEpochMilli(slotMillis);
-        String name = slotName(slot);
-        Optional<Instant> previous = latestClaimBefore(name, now);
-        if (previous.isPresent() && previous.get().isAfter(now.minus(abandonedAfter)) && !scheduledRunRecorded(previous.get(), interval)) {
+        String slot = "schedule:" + Instant.ofEpochMilli(slotMillis);
+        Optional<Claim> latest = latestClaim();
+        if (latest.isPresent() && (latest.get().slot().equals(slot)
+                || latest.get().claimedAt().isAfter(now.minus(abandonedAfter)) && !scheduledRunRecorded(latest.get().claimedAt(), interval))) {
             return false;
         }
-        try (Handle handle = insertHandles.open("reconcile-claim:" + name)) {
-            handle.createUpdate("INSERT INTO reconcile_claims (slot, instance, claimed_at) SELECT :slot, :instance, :claimedAt")
-                    .bind("slot", name)
+        long next = latest.map(claim -> claim.number() + 1).orElse(1L);
+        // The slot in the token too: after 30 days of silence the numbers start again, and a remembered token must not swallow them.
+        try (Handle handle = insertHandles.open("reconcile-claim:" + next + ":" + slot)) {
+            handle.createUpdate("INSERT INTO reconcile_claims (claim, slot, instance, claimed_at) SELECT :claim, :slot, :instance, :claimedAt")
+                    .bind("claim", next)
+                    .bind("slot", slot)
                     .bind("instance", instance)
                     .bind("claimedAt", Timestamp.from(now))
                     .execute();
         }
-        return jdbi.withHandle(handle -> handle.createQuery("SELECT instance FROM reconcile_claims WHERE slot = :slot ORDER BY claimed_at, instance LIMIT 1")
-                .bind("slot", name)
+        return jdbi.withHandle(handle -> handle.createQuery("SELECT instance FROM reconcile_claims WHERE claim = :claim ORDER BY claimed_at, instance LIMIT 1")
+                .bind("claim", next)
                 .mapTo(String.class)
                 .findOne()).filter(instance::equals).isPresent();
     }
 
-    /** When the latest claim of another slot was made; slots nobody claimed do not count. */
-    private Optional<Instant> latestClaimBefore(String slot, Instant now)
+    /** The claim with the highest number: its first row, the one that won it. */
+    private Optional<Claim> latestClaim()
     {
-        return jdbi.withHandle(handle -> handle.createQuery("SELECT max(claimed_at) FROM reconcile_claims WHERE slot != :slot AND claimed_at <= :now HAVING count() > 0")
-                .bind("slot", slot)
-                .bind("now", Timestamp.from(now))
-                .mapTo(Timestamp.class)
-                .findOne()
-                .map(Timestamp::toInstant));
+        return jdbi.withHandle(handle -> handle.createQuery("SELECT claim, slot, claimed_at FROM reconcile_claims ORDER BY claim DESC, claimed_at, instance LIMIT 1")
+                .map((row, context) -> new Claim(row.getLong("claim"), row.getString("slot"), row.getTimestamp("claimed_at").toInstant()))
+                .findOne());
     }
 
     /** Whether the run of a claim has recorded its end: its instance starts it right after claiming. */
@@ -86,8 +84,5 @@ public final class ScheduleClaims
                 .one()) > 0;
     }
 
-    private static String slotName(Instant slot)
-    {
-        return "schedule:" + slot;
-    }
+    private record Claim(long number, String slot, Instant claimedAt) {}
 }
