@@ -11,8 +11,9 @@ import java.util.concurrent.TimeUnit;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Chromium without a display, as installed by {@code scripts/test} ({@code apt-get install chromium}):
- * renders a local HTML file into its DOM or a screenshot. Screenshots are kept under
+ * Chromium without a display, as found or installed by {@code scripts/test}, which names it in the
+ * environment variable {@code CHROMIUM} (so that a browser elsewhere than in {@code /usr/bin}, as on macOS,
+ * is used too): renders a local HTML file into its DOM or a screenshot. Screenshots are kept under
  * {@code target/test-artifacts/}.
  */
 public final class HeadlessChromium
@@ -29,12 +30,20 @@ public final class HeadlessChromium
 
     public static HeadlessChromium find()
     {
+        String named = System.getenv("CHROMIUM");
+        if (named != null && !named.isBlank()) {
+            Path executable = Path.of(named);
+            if (!Files.isExecutable(executable)) {
+                throw new IllegalStateException("CHROMIUM names %s, which is not an executable file".formatted(executable));
+            }
+            return new HeadlessChromium(executable);
+        }
         return CANDIDATES.stream()
                 .map(Path::of)
                 .filter(Files::isExecutable)
                 .findFirst()
                 .map(HeadlessChromium::new)
-                .orElseThrow(() -> new IllegalStateException("Chromium is not installed (looked for %s): scripts/test installs it with apt-get install chromium".formatted(CANDIDATES)));
+                .orElseThrow(() -> new IllegalStateException("Chromium is not installed (looked for %s; CHROMIUM may name another): scripts/test installs it with apt-get install chromium or says how".formatted(CANDIDATES)));
     }
 
     /** The DOM after rendering, as Chromium serialises it. */
