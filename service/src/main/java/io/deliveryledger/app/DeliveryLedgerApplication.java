@@ -5,6 +5,7 @@ import io.deliveryledger.analytics.ClickHouseQueries;
 import io.deliveryledger.analytics.DeliveryStatistics;
 import io.deliveryledger.api.InvalidParameterExceptionMapper;
 import io.deliveryledger.api.MessageResource;
+import io.deliveryledger.api.OpenApiServlet;
 import io.deliveryledger.api.ReportResource;
 import io.deliveryledger.api.StatsResource;
 import io.deliveryledger.event.LedgerRecordCodec;
@@ -164,6 +165,8 @@ public final class DeliveryLedgerApplication
         environment.jersey().register(new StatsResource(statistics, clock));
         environment.jersey().register(new MessageResource(statistics));
         environment.jersey().register(new ReportResource(new DeliveryReports(queries, statistics), clock));
+        // The API's contract, public: a servlet, so the bearer filter on the Jersey resources leaves it out.
+        environment.servlets().addServlet("openapi", new OpenApiServlet()).addMapping(OpenApiServlet.PATH);
 
         environment.healthChecks().register("clickhouse", new ClickHouseHealthCheck(jdbi));
         environment.healthChecks().register("journal", new JournalHealthCheck(journal, batchWriter));
