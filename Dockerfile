@@ -1,5 +1,5 @@
 # syntax=docker/dockerfile:1
-# Multi-stage build of Delivery Ledger (see README, "Deploy with Docker"):
+# Multi-stage build of Delivery Ledger (see docs/deployment.md, "Deploy with Docker"):
 #   build      Maven + JDK 17 build of the whole reactor (tests run in CI, not here)
 #   service    the service on a JRE 17 (default target)
 #   simulator  the Twilio simulator, for docker-compose's demo profile

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The ClickHouse users of a Delivery Ledger deployment, least privilege (README, "ClickHouse users"):
+# The ClickHouse users of a Delivery Ledger deployment, least privilege (docs/deployment.md, "ClickHouse users"):
 #   ledger   the service: creates, migrates, reads and writes its database only (the migrations create
 #            tables and materialized views, alter them, and the read model's rebuild truncates tables)
 #   grafana  the dashboards and alert rules: reads that database only, with memory and time limits

@@ -1,7 +1,7 @@
 // The Prometheus data source: Prometheus scrapes the service's admin /metrics/prometheus (the
 // prometheus service of docker-compose.yml, prometheus/prometheus.yml), so the panels and alert
 // rules that read it keep working while ClickHouse is down, when they are needed most. Metric names
-// are those of the service's exposition (README, "Prometheus"); a service test checks that every
+// are those of the service's exposition (docs/deployment.md, "Prometheus"); a service test checks that every
 // metric these queries name is in a live scrape.
 import * as dashboard from '@grafana/grafana-foundation-sdk/dashboard';
 import * as prometheus from '@grafana/grafana-foundation-sdk/prometheus';

@@ -11,7 +11,7 @@ import java.util.TreeMap;
 
 /**
  * Messages by current status, and what follows from it, the same in the API, the reports, the
- * dashboards and the alert rules (README, "What the numbers mean"):
+ * dashboards and the alert rules (docs/api.md, "Counts"):
  * <ul>
  * <li>delivered: delivered, read or partially_delivered (some recipients got it);
  * <li>failed: failed or undelivered;

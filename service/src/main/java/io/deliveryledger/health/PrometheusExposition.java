@@ -17,7 +17,7 @@ import java.util.Map;
  * with {@code _total}; a counter and a gauge are gauges; a timer is a summary in seconds and a
  * histogram a summary, both with quantiles and {@code _count}. Gauges that are not numbers (e.g.
  * {@code jvm.attribute.vendor}) have no Prometheus form. The meters named per reason become one
- * metric with a {@code reason} label (README, "Prometheus").
+ * metric with a {@code reason} label (docs/deployment.md, "Prometheus").
  */
 public final class PrometheusExposition
 {

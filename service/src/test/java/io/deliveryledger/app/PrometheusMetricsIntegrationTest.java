@@ -108,7 +108,7 @@ final class PrometheusMetricsIntegrationTest
         assertThat(scrape.names()).noneMatch(name -> name.startsWith("intake_rejected_unknown"));
     }
 
-    /** The mapping README ("Prometheus") documents: dots and dashes to underscores, per-reason meters to one name. */
+    /** The mapping docs/deployment.md ("Prometheus") documents: dots and dashes to underscores, per-reason meters to one name. */
     private static String prometheusName(String dropwizardName)
     {
         Matcher perReason = PER_REASON.matcher(dropwizardName);
