@@ -51,7 +51,10 @@ final class OpenApiContract
     /** Where the document is found by the validator: a name only, nothing is fetched. */
     private static final String DOCUMENT_IRI = "https://delivery-ledger.invalid/openapi.json";
     private static final String CHECK_IRI = "https://delivery-ledger.invalid/check";
-    /** The official OpenAPI 3.1 meta-schemas, kept as test resources, so nothing is fetched either. */
+    /**
+     * The official OpenAPI 3.1 meta-schemas (spec.openapis.org, Apache-2.0; copied from json-schema-validator's
+     * test resources), kept under {@code src/test/resources/openapi/oas/3.1}, so nothing is fetched either.
+     */
     private static final String OAS_PREFIX = "https://spec.openapis.org/oas/3.1";
     private static final String OAS_META_SCHEMA = OAS_PREFIX + "/schema-base/2022-10-07";
     private static final List<String> METHODS = List.of("get", "put", "post", "delete", "options", "head", "patch", "trace");
@@ -123,14 +126,11 @@ final class OpenApiContract
                 unresolved.add(at + ": " + reference);
             }
         }
-        if (node.isContainerNode()) {
-            Iterator<Map.Entry<String, JsonNode>> fields = node.isObject() ? node.fields() : List.<Map.Entry<String, JsonNode>>of().iterator();
-            fields.forEachRemaining(field -> collectReferences(field.getValue(), at + "/" + field.getKey(), unresolved));
-            if (node.isArray()) {
-                for (int index = 0; index < node.size(); index++) {
-                    collectReferences(node.get(index), at + "/" + index, unresolved);
-                }
-            }
+        if (node.isObject()) {
+            node.fields().forEachRemaining(field -> collectReferences(field.getValue(), at + "/" + field.getKey(), unresolved));
+        }
+        for (int index = 0; node.isArray() && index < node.size(); index++) {
+            collectReferences(node.get(index), at + "/" + index, unresolved);
         }
     }
 
@@ -170,7 +170,7 @@ final class OpenApiContract
         String status = String.valueOf(exchange.status());
         if (!responses.node().has(status)) {
             throw new AssertionError("%s answered %d, which the document does not list for %s (%s); body: %s"
-                    .formatted(exchange, exchange.status(), operation, iterable(responses.node().fieldNames()), exchange.bodyText()));
+                    .formatted(exchange, exchange.status(), operation, names(responses.node().fieldNames()), exchange.bodyText()));
         }
         Located response = resolve(responses.child(status));
         List<String> problems = new ArrayList<>();
@@ -213,7 +213,7 @@ final class OpenApiContract
         }
         Optional<String> contentType = exchange.headers().firstValue("Content-Type").map(OpenApiContract::baseMediaType);
         if (contentType.isEmpty() || !content.has(contentType.get())) {
-            problems.add("media type %s, where the document lists %s".formatted(contentType.orElse("(none)"), iterable(content.fieldNames())));
+            problems.add("media type %s, where the document lists %s".formatted(contentType.orElse("(none)"), names(content.fieldNames())));
             return;
         }
         Located media = response.child("content").child(contentType.get());
@@ -278,7 +278,7 @@ final class OpenApiContract
             String contentType = baseMediaType(exchange.requestContentType().orElse(""));
             Located body = definition.child("requestBody").child("content").child(contentType);
             if (body.node().isMissingNode()) {
-                problems.add("request body of type %s, where the document lists %s".formatted(contentType, iterable(definition.node().path("requestBody").path("content").fieldNames())));
+                problems.add("request body of type %s, where the document lists %s".formatted(contentType, names(definition.node().path("requestBody").path("content").fieldNames())));
                 return;
             }
             validate(body.child("schema"), json(exchange.requestBody().get()), "request body", problems);
@@ -372,7 +372,7 @@ final class OpenApiContract
         return (parameters < 0 ? contentType : contentType.substring(0, parameters)).strip().toLowerCase(Locale.ROOT);
     }
 
-    private static List<String> iterable(Iterator<String> names)
+    private static List<String> names(Iterator<String> names)
     {
         List<String> list = new ArrayList<>();
         names.forEachRemaining(list::add);
