@@ -16,6 +16,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.concurrent.atomic.LongAdder;
 import java.util.concurrent.locks.LockSupport;
 
@@ -55,6 +56,7 @@ final class ConstantRateSender
     private final AtomicLong maxInFlight = new AtomicLong();
     private final AtomicLong lastAnswerNanos = new AtomicLong();
     private final LongAdder waitedForConnection = new LongAdder();
+    private final AtomicReference<String> firstFailure = new AtomicReference<>("");
 
     ConstantRateSender(HttpClient client, URI uri, List<SignedCallback> callbacks, double rate, int warmupCount, int measuredCount, int connections,
             Duration timeout, Optional<FreshnessProbe> probe, int sampleEvery)
@@ -135,6 +137,7 @@ final class ConstantRateSender
                 waitedForConnection.sum(),
                 maxInFlight.get(),
                 collections,
+                firstFailure.get(),
                 latencyMicros.copy(),
                 sendLagMicros.copy());
     }
@@ -162,6 +165,9 @@ final class ConstantRateSender
         long now = System.nanoTime();
         inFlight.decrementAndGet();
         int status = result.isFailed() ? StatusCounts.FAILED : result.getResponse().getStatus();
+        if (result.isFailed()) {
+            firstFailure.compareAndSet("", result.getFailure().toString());
+        }
         if (!measured) {
             warmupStatuses.count(status);
             return;
@@ -179,18 +185,20 @@ final class ConstantRateSender
      * The measured part of a run: callbacks scheduled, the rate they were sent at and 2xx answers came
      * back at, answers by kind (ok, non-2xx, failed without an answer, and by status), callbacks still
      * unanswered when the wait ended, callbacks that found every connection busy, the most in flight at
-     * once, this JVM's garbage collections meanwhile, and the histograms of latency (from the intended
-     * send time) and send lag (how late this sender sent), in microseconds.
+     * once, this JVM's garbage collections meanwhile, the first request that failed without an answer
+     * (empty if none, warm-up included), and the histograms of latency (from the intended send time)
+     * and send lag (how late this sender sent), in microseconds.
      */
     record SendOutcome(long scheduled, double sentPerSecond, double okPerSecond, long answered, long ok, long non2xx,
                        long failed, String statuses, String warmupStatuses, long unanswered, long waitedForConnection, long maxInFlight,
-                       GarbageCollections collections, Histogram latencyMicros, Histogram sendLagMicros)
+                       GarbageCollections collections, String firstFailure, Histogram latencyMicros, Histogram sendLagMicros)
     {
         SendOutcome
         {
             requireNonNull(statuses, "statuses is null");
             requireNonNull(warmupStatuses, "warmupStatuses is null");
             requireNonNull(collections, "collections is null");
+            requireNonNull(firstFailure, "firstFailure is null");
             requireNonNull(latencyMicros, "latencyMicros is null");
             requireNonNull(sendLagMicros, "sendLagMicros is null");
         }

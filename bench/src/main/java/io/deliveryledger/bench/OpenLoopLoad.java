@@ -64,6 +64,8 @@ public final class OpenLoopLoad
         int warmupCount = (int) Math.round(settings.rate() * settings.warmupSeconds());
         int measuredCount = (int) Math.round(settings.rate() * settings.durationSeconds());
         List<SignedCallback> callbacks = SignedCallback.readAll(settings.requests(), (long) warmupCount + measuredCount);
+        // Reading the file left garbage behind: collect it now rather than in the middle of the schedule.
+        System.gc();
 
         HttpClient client = newClient("open-loop", settings.connections());
         // The probe has a client of its own, so its polls never take a connection the callbacks need.
@@ -90,6 +92,9 @@ public final class OpenLoopLoad
             }
             if (settings.histogramOutput().isPresent()) {
                 writeHistograms(settings.histogramOutput().get(), sent, freshness);
+            }
+            if (!sent.firstFailure().isEmpty()) {
+                System.err.println("open-loop: the first request that failed without an answer: " + sent.firstFailure());
             }
             String line = resultLine(settings, sent, freshness);
             System.err.println("open-loop: " + line);
