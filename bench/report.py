@@ -4,8 +4,9 @@
 
 Inputs (written by bench/run):
   --results  one line per measurement: run TAB target TAB drain TAB the BENCH_RESULT line that
-             bench/callbacks.lua printed (target is "service" or "bare"; drain is, for the service, the
-             seconds until ClickHouse caught up, or with --intake-only the journal's lag afterwards)
+             bench/callbacks.lua printed (target is "service", "bare", "peer-jdbi" or "peer-async";
+             drain is, for the service, the seconds until ClickHouse caught up, or with --intake-only
+             the journal's lag afterwards; for a peer, its delivery check: "yes|no ROWS ACCEPTED WRK_2XX")
   --facts    key TAB value lines: machine facts, parameters and the service's state after the runs;
              "mode" is "full" or "intake-only"
 """
@@ -15,6 +16,10 @@ import statistics
 import sys
 
 TARGET_NAMES = {"service": "service (`POST /twilio/status`)", "bare": "bare Jetty (no work)"}
+PEER_NAMES = {
+    "peer-jdbi": "peer-jdbi (one INSERT per callback)",
+    "peer-async": "peer-async (one INSERT per callback, `async_insert=1, wait_for_async_insert=1`)",
+}
 
 
 def parse_result(line):
@@ -61,8 +66,6 @@ def read_facts(path):
                 name, value = line.rstrip("\n").split("\t", 1)
                 if name == "log_line":
                     facts.setdefault("log_lines", []).append(value)
-                elif name == "open_loop":
-                    facts.setdefault("open_loop", []).append(value)
                 else:
                     facts[name] = value
     return facts
@@ -87,92 +90,78 @@ def summary(runs, target):
     }
 
 
-OPEN_LOOP_NAMES = {
-    "service-half": "service, half the closed-loop median",
-    "bare-half": "bare Jetty, the same rate",
-    "service-freshness": "service, 5,000/s with freshness",
-}
-# The issue's aims: p99 acknowledgement at half the maximum rate, p99 acknowledged-to-visible at 5,000/s.
-OPEN_LOOP_ACK_AIM_MS = 10
-OPEN_LOOP_FRESHNESS_AIM_MS = 2000
+def delivery_text(drain):
+    """A peer's delivery check, "yes|no ROWS ACCEPTED WRK_2XX", in words."""
+    parts = drain.split()
+    if len(parts) != 4:
+        return drain
+    verdict, rows, accepted, answered = parts
+    return f"{verdict}: {int(rows):,} rows, {int(accepted):,} accepted, wrk {int(answered):,} 2xx"
 
 
-def read_open_loop(facts):
-    """The open-loop phase's results (bench/open_loop.bash): label, ClickHouse drain and OPEN_LOOP_RESULT fields."""
-    results = {}
-    for value in facts.get("open_loop", []):
-        label, drain, line = value.split("\t", 2)
-        results[label] = dict(parse_result(line), drain=drain)
-    return results
+def ratio(value, reference):
+    share = value / reference
+    return f"{share:.2f}" if share >= 0.1 else f"{share:.2g}"
 
 
-def aim_text(value_ms, aim_ms, clean):
-    verdict = "met" if value_ms <= aim_ms else "**not met**"
-    return verdict + ("" if clean else " (but the measurement is not clean, see below)")
-
-
-def render_open_loop(facts):
-    """Open-loop latency (constant rate, timed from each callback's intended send time) and freshness."""
-    results = read_open_loop(facts)
-    if not results:
+def render_peers(runs, facts, service, bare):
+    """The designs a user would write instead, beside the service and bare Jetty of the same run."""
+    peers = {target: summary(runs, target) for target in PEER_NAMES}
+    if not any(peers.values()):
         return []
-    out = ["## Open-loop latency and freshness", ""]
-    out.append("`OpenLoopLoad` sends the callbacks at a constant rate whatever the answers do (an open loop, as Twilio does), "
-               "over keep-alive connections, and times each one from its **intended** send time on the schedule, not from when it "
-               "went out: a stall of the server shows as the delay of every callback scheduled behind it (no coordinated omission). "
-               "Settings: " + facts.get("open_loop_settings", "?") + ".")
+    out = ["## Peers: the designs a user would write instead", ""]
+    out.append("A minimal Dropwizard app (`bench/target/peer.jar`): twilio-java's `RequestValidator` on every request, then one "
+               "`INSERT INTO ... VALUES` per callback through Jdbi (HikariCP pool, default 10 connections), answering 200 only "
+               "after the INSERT returned, so an acknowledged callback is in ClickHouse. Against the same local ClickHouse engine, "
+               f"{int(facts.get('peer_requests', 0)):,} callbacks per measurement (not {int(facts.get('requests', 0)):,}: one INSERT "
+               f"each is slow), after {facts.get('peer_warmup', '?')} s of warm-up each; measured after the service and bare Jetty "
+               f"runs, {facts.get('runs')} runs each, alternating which goes first. Ratios are to bare Jetty's median of this run. Medians:")
     out.append("")
-    out.append("| measurement | rate asked | sent/s | p50 | p90 | p99 | p99.9 | max | non-2xx | errors | found every connection busy "
-               "| most in flight | generator: send lag p99 / max, GC | ClickHouse caught up after |")
-    out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |")
-    clean = {}
-    for label, result in results.items():
-        problems = int(result["non2xx"]) + int(result["errors"]) + int(result["unanswered"])
-        clean[label] = problems == 0 and int(result["waited_for_connection"]) == 0
-        non2xx = result["non2xx"] if result["non2xx"] == "0" else f"{result['non2xx']} ({result['statuses']})"
-        errors = result["errors"] if result["unanswered"] == "0" else f"{result['errors']}, {result['unanswered']} unanswered"
-        out.append(f"| {OPEN_LOOP_NAMES.get(label, label)} | {float(result['target_per_s']):,.0f} | {float(result['sent_per_s']):,.0f} "
-                   f"| {milliseconds(float(result['p50_ms']))} | {milliseconds(float(result['p90_ms']))} | {milliseconds(float(result['p99_ms']))} "
-                   f"| {milliseconds(float(result['p99.9_ms']))} | {milliseconds(float(result['max_ms']))} | {non2xx} | {errors} "
-                   f"| {result['waited_for_connection']} | {result['max_in_flight']} "
-                   f"| {milliseconds(float(result['send_lag_p99_ms']))} / {milliseconds(float(result['send_lag_max_ms']))}, "
-                   f"{result['generator_gc_count']} GC {result['generator_gc_ms']} ms | {result['drain'] + ' s' if result['drain'] else ''} |")
+    out.append("| target | accepted/s | p50 | p99 | accepted/s ÷ bare | delivered |")
+    out.append("| --- | ---: | ---: | ---: | ---: | --- |")
+    reference = bare["ok_per_s"] if bare and bare["ok_per_s"] > 0 else None
+    if service:
+        rows, accepted = facts.get("clickhouse_rows", "?"), facts.get("accepted", "?")
+        verdict = "yes" if rows == accepted and rows.isdigit() else "no"
+        rows, accepted = (f"{int(count):,}" if count.isdigit() else count for count in (rows, accepted))
+        out.append(f"| {TARGET_NAMES['service']} | {service['ok_per_s']:,.0f} | {milliseconds(service['p50'])} | {milliseconds(service['p99'])} "
+                   f"| {ratio(service['ok_per_s'], reference) if reference else '?'} | {verdict}: {rows} rows in `ledger.status_events`, "
+                   f"{accepted} accepted (`intake.accepted`), after ClickHouse caught up |")
+    if bare:
+        out.append(f"| {TARGET_NAMES['bare']} | {bare['ok_per_s']:,.0f} | {milliseconds(bare['p50'])} | {milliseconds(bare['p99'])} | 1.00 | (stores nothing) |")
+    for target, result in peers.items():
+        if result is None:
+            continue
+        checks = [run["drain"] for run in runs if run["target"] == target]
+        failed = [check for check in checks if not check.startswith("yes ")]
+        verdict = delivery_text(checks[-1])
+        if failed:
+            verdict = f"**no** in {len(failed)} of {len(checks)} checks; last: " + verdict
+        out.append(f"| {PEER_NAMES[target]} | {result['ok_per_s']:,.1f} | {milliseconds(result['p50'])} | {milliseconds(result['p99'])} "
+                   f"| {ratio(result['ok_per_s'], reference) if reference else '?'} | {verdict} |")
     out.append("")
-    half, bare = results.get("service-half"), results.get("bare-half")
-    if half:
-        line = (f"**Acknowledgement p99 at half the maximum ({float(half['target_per_s']):,.0f}/s): {milliseconds(float(half['p99_ms']))}** "
-                f"(aim ≤ {OPEN_LOOP_ACK_AIM_MS} ms: {aim_text(float(half['p99_ms']), OPEN_LOOP_ACK_AIM_MS, clean['service-half'])})")
-        if bare:
-            line += f"; bare Jetty at the same rate with the same generator: {milliseconds(float(bare['p99_ms']))}"
-        out.append(line + ".")
-        out.append("")
-    fresh = results.get("service-freshness")
-    if fresh and "fresh_samples" in fresh:
-        never = int(fresh["fresh_not_visible"]) + int(fresh["fresh_unresolved"])
-        out.append(f"**Freshness p99 at {float(fresh['target_per_s']):,.0f}/s: {float(fresh['fresh_p99_ms']) / 1000:.2f} s** "
-                   f"(aim ≤ {OPEN_LOOP_FRESHNESS_AIM_MS / 1000:.0f} s: "
-                   f"{aim_text(float(fresh['fresh_p99_ms']), OPEN_LOOP_FRESHNESS_AIM_MS, clean['service-freshness'] and never == 0)}), "
-                   "from the acknowledgement to the API's 200 for the message:")
-        out.append("")
-        out.append("| samples | visible | never visible | p50 | p90 | p99 | max | polls | polls answered neither 200 nor 404 |")
-        out.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
-        never_text = str(never) if never == 0 else f"**{fresh['fresh_not_visible']} within {fresh['visible_within_s']} s, {fresh['fresh_unresolved']} unresolved**"
-        poll_errors = fresh["fresh_poll_errors"] if fresh["fresh_poll_errors"] == "0" else f"{fresh['fresh_poll_errors']} ({fresh['fresh_poll_error_statuses']})"
-        out.append(f"| {fresh['fresh_samples']} | {fresh['fresh_visible']} | {never_text} | {milliseconds(float(fresh['fresh_p50_ms']))} "
-                   f"| {milliseconds(float(fresh['fresh_p90_ms']))} | {milliseconds(float(fresh['fresh_p99_ms']))} "
-                   f"| {milliseconds(float(fresh['fresh_max_ms']))} | {int(fresh['fresh_polls']):,} (~{int(fresh['fresh_polls']) / float(fresh['duration_s']):,.0f}/s) "
-                   f"| {poll_errors} |")
-        out.append("")
-        out.append(f"Freshness: 1 in {fresh['sample_every']} acknowledged callbacks, polled with `GET /api/v1/messages/{{sid}}` every "
-                   f"{fresh['poll_interval_ms']} ms (one poll per sample at a time, on connections of their own) until it answers 200; the "
-                   "time is until that answer arrived, so it is at most one poll interval plus one query above the moment the message "
-                   "became visible. The batch writer gathers up to `batchWriter.maxAge` (1 s) before it inserts, so most of it is that wait.")
-        out.append("")
-    out.append("sent/s: the callbacks of the recorded part over the time it took to send them (the rate asked, unless the generator fell "
-               "behind). Latencies from the intended send time, so they include any delay of the generator itself: its send lag (how "
-               "late it sent) and its garbage collections are shown, and bare Jetty at the same rate, through the same generator on the "
-               "same cores, is the floor. found every connection busy: callbacks that had to wait for a connection (up to "
-               f"{next(iter(results.values()))['connections']} are opened); anything but 0 there, in non-2xx or in errors makes a number not clean.")
+    out.append("delivered, for a peer: the rows in its own table equal its own count of callbacks answered 200 after their INSERT "
+               "(`peer.accepted`), checked after each of its measurements (counts since its start, warm-up included) once that "
+               "count holds still; wrk's count of 2xx is lower by the requests in flight when wrk stopped (at most C per wrk run), "
+               "which the peer still stored and answered. Each run's peer rates: "
+               + "; ".join(f"{target} {result['each']}" for target, result in peers.items() if result) + ".")
+    out.append("")
+    queued = facts.get("async_insert_queries", "?")
+    if queued == "0":
+        out.append("**peer-async ran as plain synchronous INSERTs here.** The local engine (chDB, embedded ClickHouse) has no "
+                   "asynchronous insert queue: it accepts `async_insert=1, wait_for_async_insert=1` and runs each INSERT at once, "
+                   "one part per INSERT; ClickHouse counted 0 `AsyncInsertQuery` events in this run. Its numbers say nothing about "
+                   "asynchronous inserts on a ClickHouse server, where many concurrent INSERTs share one flush (and each waits up "
+                   "to `async_insert_busy_timeout_max_ms` for it).")
+    else:
+        out.append(f"ClickHouse counted {queued} `AsyncInsertQuery` events in this run (INSERTs taken into its asynchronous insert queue).")
+    out.append("")
+    extras = [f"{name.split(':', 1)[1]} {facts[name]}" for name in sorted(facts) if name.startswith("peer_failures:")]
+    logs = [f"{name.split(':', 1)[1]} {facts[name]}" for name in sorted(facts) if name.startswith("peer_log:")]
+    if extras:
+        out.append("- failed INSERTs (`peer.insert-failures`, answered 500): " + ", ".join(extras))
+    if logs:
+        out.append("- peer logs, WARN / ERROR lines (one WARN at start is Dropwizard's \"no health checks\"): " + ", ".join(logs))
     out.append("")
     return out
 
@@ -214,7 +203,9 @@ def render(runs, facts):
     out.append("| ---: | --- | ---: | ---: | ---: | ---: | ---: | --- | ---: | ---: | ---: |")
     for run in runs:
         non2xx = str(run["non2xx"]) if run["non2xx"] == 0 else f"{run['non2xx']} ({run['statuses']})"
-        if run["target"] != "service":
+        if run["target"] in PEER_NAMES:
+            drain = delivery_text(run["drain"])
+        elif run["target"] != "service":
             drain = ""
         elif intake_only:
             drain = f"{int(run['drain']):,}" if run["drain"].isdigit() else run["drain"]
@@ -232,7 +223,7 @@ def render(runs, facts):
                    "confirmed by ClickHouse) was 0; the next measurement starts only then (or once the lag has not gone down for 30 s: "
                    "\"no\"). After the warm-up: " + facts.get("warmup_drain", "?") + (" s." if facts.get("warmup_drain", "").replace(".", "").isdigit() else "."))
     out.append("")
-    out.extend(render_open_loop(facts))
+    out.extend(render_peers(runs, facts, service, bare))
     out.append("## The service after the runs")
     out.append("")
     if intake_only:
@@ -242,7 +233,7 @@ def render(runs, facts):
         out.append("")
     service_items = [
         ("accepted", "callbacks accepted (`intake.accepted`)"),
-        ("sent_to_service", "responses wrk and OpenLoopLoad counted from the service (warm-up and measurements; up to one more request per connection is in flight when a measurement stops)"),
+        ("sent_to_service", "responses wrk counted from the service (warm-up and measurements; up to one more request per connection is in flight when a measurement stops)"),
     ]
     if intake_only:
         service_items += [
@@ -291,6 +282,8 @@ def render(runs, facts):
             ("runs", "runs per target (`--runs`)"),
             ("warmup", "warm-up seconds per target (`--warmup`)"),
             ("warmup_rates", "warm-up"),
+            ("peer_requests", "requests per peer measurement (`--peer-requests`)"),
+            ("peer_warmup", "warm-up seconds per peer (`--peer-warmup`)"),
             ("jvm", "JVM options (service and bare Jetty)"),
             ("request_size", "request"),
             ("command", "command"),
