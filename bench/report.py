@@ -66,6 +66,8 @@ def read_facts(path):
                 name, value = line.rstrip("\n").split("\t", 1)
                 if name == "log_line":
                     facts.setdefault("log_lines", []).append(value)
+                elif name == "open_loop":
+                    facts.setdefault("open_loop", []).append(value)
                 else:
                     facts[name] = value
     return facts
@@ -88,6 +90,96 @@ def summary(runs, target):
         "complete": all(run["complete"] for run in measured),
         "each": ", ".join(f"{run['ok_per_s']:,.0f}" for run in measured),
     }
+
+
+OPEN_LOOP_NAMES = {
+    "service-half": "service, half the closed-loop median",
+    "bare-half": "bare Jetty, the same rate",
+    "service-freshness": "service, 5,000/s with freshness",
+}
+# The issue's aims: p99 acknowledgement at half the maximum rate, p99 acknowledged-to-visible at 5,000/s.
+OPEN_LOOP_ACK_AIM_MS = 10
+OPEN_LOOP_FRESHNESS_AIM_MS = 2000
+
+
+def read_open_loop(facts):
+    """The open-loop phase's results (bench/open_loop.bash): label, ClickHouse drain and OPEN_LOOP_RESULT fields."""
+    results = {}
+    for value in facts.get("open_loop", []):
+        label, drain, line = value.split("\t", 2)
+        results[label] = dict(parse_result(line), drain=drain)
+    return results
+
+
+def aim_text(value_ms, aim_ms, clean):
+    verdict = "met" if value_ms <= aim_ms else "**not met**"
+    return verdict + ("" if clean else " (but the measurement is not clean, see below)")
+
+
+def render_open_loop(facts):
+    """Open-loop latency (constant rate, timed from each callback's intended send time) and freshness."""
+    results = read_open_loop(facts)
+    if not results:
+        return []
+    out = ["## Open-loop latency and freshness", ""]
+    out.append("`OpenLoopLoad` sends the callbacks at a constant rate whatever the answers do (an open loop, as Twilio does), "
+               "over keep-alive connections, and times each one from its **intended** send time on the schedule, not from when it "
+               "went out: a stall of the server shows as the delay of every callback scheduled behind it (no coordinated omission). "
+               "Settings: " + facts.get("open_loop_settings", "?") + ".")
+    out.append("")
+    out.append("| measurement | rate asked | sent/s | p50 | p90 | p99 | p99.9 | max | non-2xx | errors | found every connection busy "
+               "| most in flight | generator: send lag p99 / max, GC | ClickHouse caught up after |")
+    out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |")
+    clean = {}
+    for label, result in results.items():
+        problems = int(result["non2xx"]) + int(result["errors"]) + int(result["unanswered"])
+        clean[label] = problems == 0 and int(result["waited_for_connection"]) == 0
+        non2xx = result["non2xx"] if result["non2xx"] == "0" else f"{result['non2xx']} ({result['statuses']})"
+        errors = result["errors"] if result["unanswered"] == "0" else f"{result['errors']}, {result['unanswered']} unanswered"
+        out.append(f"| {OPEN_LOOP_NAMES.get(label, label)} | {float(result['target_per_s']):,.0f} | {float(result['sent_per_s']):,.0f} "
+                   f"| {milliseconds(float(result['p50_ms']))} | {milliseconds(float(result['p90_ms']))} | {milliseconds(float(result['p99_ms']))} "
+                   f"| {milliseconds(float(result['p99.9_ms']))} | {milliseconds(float(result['max_ms']))} | {non2xx} | {errors} "
+                   f"| {result['waited_for_connection']} | {result['max_in_flight']} "
+                   f"| {milliseconds(float(result['send_lag_p99_ms']))} / {milliseconds(float(result['send_lag_max_ms']))}, "
+                   f"{result['generator_gc_count']} GC {result['generator_gc_ms']} ms | {result['drain'] + ' s' if result['drain'] else ''} |")
+    out.append("")
+    half, bare = results.get("service-half"), results.get("bare-half")
+    if half:
+        line = (f"**Acknowledgement p99 at half the maximum ({float(half['target_per_s']):,.0f}/s): {milliseconds(float(half['p99_ms']))}** "
+                f"(aim ≤ {OPEN_LOOP_ACK_AIM_MS} ms: {aim_text(float(half['p99_ms']), OPEN_LOOP_ACK_AIM_MS, clean['service-half'])})")
+        if bare:
+            line += f"; bare Jetty at the same rate with the same generator: {milliseconds(float(bare['p99_ms']))}"
+        out.append(line + ".")
+        out.append("")
+    fresh = results.get("service-freshness")
+    if fresh and "fresh_samples" in fresh:
+        never = int(fresh["fresh_not_visible"]) + int(fresh["fresh_unresolved"])
+        out.append(f"**Freshness p99 at {float(fresh['target_per_s']):,.0f}/s: {float(fresh['fresh_p99_ms']) / 1000:.2f} s** "
+                   f"(aim ≤ {OPEN_LOOP_FRESHNESS_AIM_MS / 1000:.0f} s: "
+                   f"{aim_text(float(fresh['fresh_p99_ms']), OPEN_LOOP_FRESHNESS_AIM_MS, clean['service-freshness'] and never == 0)}), "
+                   "from the acknowledgement to the API's 200 for the message:")
+        out.append("")
+        out.append("| samples | visible | never visible | p50 | p90 | p99 | max | polls | polls answered neither 200 nor 404 |")
+        out.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        never_text = str(never) if never == 0 else f"**{fresh['fresh_not_visible']} within {fresh['visible_within_s']} s, {fresh['fresh_unresolved']} unresolved**"
+        poll_errors = fresh["fresh_poll_errors"] if fresh["fresh_poll_errors"] == "0" else f"{fresh['fresh_poll_errors']} ({fresh['fresh_poll_error_statuses']})"
+        out.append(f"| {fresh['fresh_samples']} | {fresh['fresh_visible']} | {never_text} | {milliseconds(float(fresh['fresh_p50_ms']))} "
+                   f"| {milliseconds(float(fresh['fresh_p90_ms']))} | {milliseconds(float(fresh['fresh_p99_ms']))} "
+                   f"| {milliseconds(float(fresh['fresh_max_ms']))} | {int(fresh['fresh_polls']):,} (~{int(fresh['fresh_polls']) / float(fresh['duration_s']):,.0f}/s) "
+                   f"| {poll_errors} |")
+        out.append("")
+        out.append(f"Freshness: 1 in {fresh['sample_every']} acknowledged callbacks, polled with `GET /api/v1/messages/{{sid}}` every "
+                   f"{fresh['poll_interval_ms']} ms (one poll per sample at a time, on connections of their own) until it answers 200; the "
+                   "time is until that answer arrived, so it is at most one poll interval plus one query above the moment the message "
+                   "became visible. The batch writer gathers up to `batchWriter.maxAge` (1 s) before it inserts, so most of it is that wait.")
+        out.append("")
+    out.append("sent/s: the callbacks of the recorded part over the time it took to send them (the rate asked, unless the generator fell "
+               "behind). Latencies from the intended send time, so they include any delay of the generator itself: its send lag (how "
+               "late it sent) and its garbage collections are shown, and bare Jetty at the same rate, through the same generator on the "
+               "same cores, is the floor. found every connection busy: callbacks that had to wait for a connection (up to "
+               f"{next(iter(results.values()))['connections']} are opened); anything but 0 there, in non-2xx or in errors makes a number not clean.")
+    out.append("")
+    return out
 
 
 def delivery_text(drain):
@@ -224,6 +316,7 @@ def render(runs, facts):
                    "\"no\"). After the warm-up: " + facts.get("warmup_drain", "?") + (" s." if facts.get("warmup_drain", "").replace(".", "").isdigit() else "."))
     out.append("")
     out.extend(render_peers(runs, facts, service, bare))
+    out.extend(render_open_loop(facts))
     out.append("## The service after the runs")
     out.append("")
     if intake_only:
@@ -233,7 +326,7 @@ def render(runs, facts):
         out.append("")
     service_items = [
         ("accepted", "callbacks accepted (`intake.accepted`)"),
-        ("sent_to_service", "responses wrk counted from the service (warm-up and measurements; up to one more request per connection is in flight when a measurement stops)"),
+        ("sent_to_service", "responses wrk and OpenLoopLoad counted from the service (warm-up and measurements; up to one more request per connection is in flight when a measurement stops)"),
     ]
     if intake_only:
         service_items += [
