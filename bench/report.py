@@ -347,6 +347,7 @@ def render(runs, facts):
         ("refused", "refused callbacks (`intake.forbidden.*`, `intake.rejected.*`, `intake.unavailable.*`)"),
         ("journal", "journal (`journal.fsyncs`, `journal.group-size`; recent samples)"),
         ("sink", "ClickHouse inserts (`sink.insert-latency`, `sink.batch-rows`; recent samples)"),
+        ("cpu", "CPU time during the measurements (user + system, from /proc; the service idles while bare Jetty is measured)"),
         ("health", "`/healthcheck`" + (" (unhealthy `clickhouse` expected in this mode)" if intake_only else "")),
         ("log_warnings", "service log: WARN / ERROR lines"),
     ]

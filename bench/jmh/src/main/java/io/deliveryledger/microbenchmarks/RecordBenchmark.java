@@ -1,0 +1,58 @@
+package io.deliveryledger.microbenchmarks;
+
+import io.deliveryledger.event.LedgerRecord;
+import io.deliveryledger.event.LedgerRecordCodec;
+import io.deliveryledger.twilio.ParsedWebhook;
+import io.deliveryledger.twilio.WebhookParser;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+
+import java.io.IOException;
+import java.time.Instant;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the intake does with a signed callback before the journal: validation and parsing into a status
+ * event (with its event id, a SHA-256 of its parameters), and the journal record's encoding; and the
+ * batch writer's decoding of it.
+ */
+@State(Scope.Benchmark)
+public class RecordBenchmark
+{
+    private static final Map<String, String> TAGS = Map.of("campaign", "spring");
+    private static final Instant RECEIVED_AT = Instant.parse("2026-12-01T12:00:00Z");
+
+    private final WebhookParser parser = new WebhookParser();
+    private final LedgerRecordCodec codec = new LedgerRecordCodec();
+    private LedgerRecord event;
+    private byte[] encoded;
+
+    @Setup
+    public void setUp()
+    {
+        event = ((ParsedWebhook.Accepted) parse()).event();
+        encoded = codec.encode(event);
+    }
+
+    @Benchmark
+    public ParsedWebhook parse()
+    {
+        return parser.parseStatusCallback(Callbacks.DELIVERED, TAGS, RECEIVED_AT, Optional.of("a1b2c3-000000000001"));
+    }
+
+    @Benchmark
+    public byte[] encode()
+    {
+        return codec.encode(event);
+    }
+
+    @Benchmark
+    public LedgerRecord decode()
+            throws IOException
+    {
+        return codec.decode(encoded);
+    }
+}
