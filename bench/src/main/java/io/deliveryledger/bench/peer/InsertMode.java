@@ -17,7 +17,7 @@ import static java.util.Objects.requireNonNull;
  */
 public enum InsertMode
 {
-    // async_insert=0 stated, not left to the server: its default differs between ClickHouse versions.
+    // async_insert=0 stated, not left to the server: the embedded ClickHouse 26.7 here reports 1 as its default.
     PER_INSERT("per-insert", "peer_per_insert", Map.of("async_insert", "0")),
     ASYNC_INSERT("async-insert", "peer_async_insert", Map.of("async_insert", "1", "wait_for_async_insert", "1"));
 

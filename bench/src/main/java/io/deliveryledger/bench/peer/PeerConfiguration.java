@@ -61,7 +61,7 @@ public final class PeerConfiguration
 
     /**
      * Pooled connections with HikariCP's defaults (up to 10), as a user would have them: clickhouse-jdbc
-     * 0.10.0 builds a new client for each connection, which without a pool cost ~100 ms per callback
+     * 0.10.0 builds a new client for each connection, which without a pool cost 110-160 ms per callback
      * here. The caller closes it.
      */
     public HikariDataSource buildDataSource()
