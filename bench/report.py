@@ -159,6 +159,11 @@ def render_open_loop(facts):
                    f"{aim_text(float(fresh['fresh_p99_ms']), OPEN_LOOP_FRESHNESS_AIM_MS, clean['service-freshness'] and never == 0)}), "
                    "from the acknowledgement to the API's 200 for the message:")
         out.append("")
+        if half and float(fresh["target_per_s"]) > 2 * float(half["target_per_s"]) + 200:
+            out.append(f"**{float(fresh['target_per_s']):,.0f}/s is above this run's closed-loop maximum (~{2 * float(half['target_per_s']):,.0f}/s):** "
+                       "the service cannot keep up, so this measures an overload (a backlog that grows for the whole measurement), "
+                       "not freshness.")
+            out.append("")
         out.append("| samples | visible | never visible | p50 | p90 | p99 | max | polls | polls answered neither 200 nor 404 |")
         out.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         never_text = str(never) if never == 0 else f"**{fresh['fresh_not_visible']} within {fresh['visible_within_s']} s, {fresh['fresh_unresolved']} unresolved**"
@@ -169,9 +174,9 @@ def render_open_loop(facts):
                    f"| {poll_errors} |")
         out.append("")
         out.append(f"Freshness: 1 in {fresh['sample_every']} acknowledged callbacks, polled with `GET /api/v1/messages/{{sid}}` every "
-                   f"{fresh['poll_interval_ms']} ms (one poll per sample at a time, on connections of their own) until it answers 200; the "
-                   "time is until that answer arrived, so it is at most one poll interval plus one query above the moment the message "
-                   "became visible. The batch writer gathers up to `batchWriter.maxAge` (1 s) before it inserts, so most of it is that wait.")
+                   f"{fresh['poll_interval_ms']} ms, or every 1/40 of the sample's age once that is longer (one poll per sample at a time, "
+                   "on connections of their own), until it answers 200; the time is until that answer arrived, so it is at most one poll "
+                   "interval (or 2.5 % of the time) plus one query above the moment the message became visible. The batch writer gathers up to `batchWriter.maxAge` (1 s) before it inserts, so most of it is that wait.")
         out.append("")
     out.append("sent/s: the callbacks of the recorded part over the time it took to send them (the rate asked, unless the generator fell "
                "behind). Latencies from the intended send time, so they include any delay of the generator itself: its send lag (how "

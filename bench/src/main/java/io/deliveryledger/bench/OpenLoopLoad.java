@@ -96,6 +96,8 @@ public final class OpenLoopLoad
             if (!sent.firstFailure().isEmpty()) {
                 System.err.println("open-loop: the first request that failed without an answer: " + sent.firstFailure());
             }
+            freshness.map(FreshnessOutcome::firstPollError).filter(error -> !error.isEmpty())
+                    .ifPresent(error -> System.err.println("open-loop: the first poll answered neither 200 nor 404: " + error));
             String line = resultLine(settings, sent, freshness);
             System.err.println("open-loop: " + line);
             System.out.println(line);
