@@ -1,5 +1,7 @@
 package io.deliveryledger.analytics;
 
+import com.github.benmanes.caffeine.cache.Cache;
+import com.github.benmanes.caffeine.cache.Caffeine;
 import com.google.i18n.phonenumbers.NumberParseException;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import com.google.i18n.phonenumbers.PhoneNumberUtil.PhoneNumberType;
@@ -20,6 +22,10 @@ import static java.util.Objects.requireNonNull;
  * <p>The channel is the address prefix Twilio uses ({@code whatsapp:+14155550100} is whatsapp,
  * {@code messenger:123} messenger, {@code rcs:...} rcs); an address without one is mms when the message
  * SID starts with MM (Twilio gives media messages MM SIDs) and sms otherwise.
+ *
+ * <p>libphonenumber's parse and number type were a quarter of the batch writer's CPU (bench/README.md,
+ * "Where the time goes"), and numbers repeat: every event of a message has its customer's number, and
+ * customers and senders come back. The facts of the most recent numbers are kept.
  */
 public final class AddressClassifier
 {
@@ -30,7 +36,15 @@ public final class AddressClassifier
     private static final String NO_REGION = "ZZ";
     private static final String NON_GEOGRAPHIC_REGION = "001";
 
+    // About 200 bytes each: 50,000 numbers hold some 10 MB, minutes of a busy sender's messages.
+    private static final int NUMBERS_KEPT = 50_000;
+
     private final PhoneNumberUtil phoneNumbers;
+    private final Cache<String, NumberFacts> numberFacts = Caffeine.newBuilder()
+            .maximumSize(NUMBERS_KEPT)
+            // Evictions on the caller's thread: no work handed to the common pool per insert.
+            .executor(Runnable::run)
+            .build();
 
     public AddressClassifier(PhoneNumberUtil phoneNumbers)
     {
@@ -65,12 +79,18 @@ public final class AddressClassifier
         if (!number.startsWith("+")) {
             return new AddressClassification(UNKNOWN, UNKNOWN, channel);
         }
+        NumberFacts facts = numberFacts.get(number, this::lookUp);
+        return new AddressClassification(facts.country(), facts.numberType(), channel);
+    }
+
+    private NumberFacts lookUp(String number)
+    {
         PhoneNumber parsed;
         try {
             parsed = phoneNumbers.parse(number, NO_REGION);
         }
         catch (NumberParseException e) {
-            return new AddressClassification(UNKNOWN, UNKNOWN, channel);
+            return new NumberFacts(UNKNOWN, UNKNOWN);
         }
         // Numbers from ranges kept for fiction or not yet assigned are "possible but not valid": they have
         // no region of their own, but their country calling code still names the country.
@@ -81,8 +101,10 @@ public final class AddressClassifier
         String country = region.equals(NO_REGION) || region.equals(NON_GEOGRAPHIC_REGION) ? UNKNOWN : region;
         PhoneNumberType type = phoneNumbers.getNumberType(parsed);
         String numberType = type == PhoneNumberType.UNKNOWN ? UNKNOWN : type.name().toLowerCase(Locale.ROOT);
-        return new AddressClassification(country, numberType, channel);
+        return new NumberFacts(country, numberType);
     }
+
+    private record NumberFacts(String country, String numberType) {}
 
     /**
      * @param country ISO 3166-1 alpha-2 code, or {@link #UNKNOWN}

@@ -36,9 +36,12 @@ public final class BatchWriterFactory
     @MinDuration(value = 1, unit = TimeUnit.MILLISECONDS)
     private Duration maxBackoff = Duration.seconds(30);
 
-    /** Exact copies of an event are recognised if they arrive within this time of the original. */
+    /**
+     * Exact copies of an event are recognised if they arrive within this time of the original; 0 turns
+     * the lookup off (copies are stored, and still counted once: every count is of distinct event ids).
+     */
     @NotNull
-    @MinDuration(value = 1, unit = TimeUnit.SECONDS)
+    @MinDuration(value = 0, unit = TimeUnit.SECONDS)
     private Duration duplicateWindow = Duration.hours(1);
 
     @JsonProperty

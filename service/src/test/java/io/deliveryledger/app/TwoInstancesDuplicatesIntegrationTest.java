@@ -96,7 +96,10 @@ final class TwoInstancesDuplicatesIntegrationTest
                 ConfigOverride.config("server.applicationConnectors[0].port", String.valueOf(inProcessPort)),
                 ConfigOverride.config("twilio.publicBaseUrl", proxy.baseUrl().toString()),
                 ConfigOverride.config("twilio.apiBaseUrl", "http://127.0.0.1:" + apiPort),
-                ConfigOverride.config("batchWriter.maxAge", MAX_AGE)).start();
+                ConfigOverride.config("batchWriter.maxAge", MAX_AGE),
+                // Without its lookup this instance stores every copy it receives, so copies stored by both
+                // instances do not depend on their batches overlapping (fast inserts made that rare).
+                ConfigOverride.config("batchWriter.duplicateWindow", "0s")).start();
         resources.add(ledger::close);
         killable = startKillable(engine, database, proxy, apiPort, killablePort, killableAdminPort, "first-run.log");
 

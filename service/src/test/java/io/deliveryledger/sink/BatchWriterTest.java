@@ -203,6 +203,36 @@ final class BatchWriterTest
         assertThat(sids).containsExactlyInAnyOrderElementsOf(stored);
     }
 
+    /**
+     * A copy in the same batch is always dropped; a copy in a later batch is dropped by the lookup, or
+     * stored when duplicateWindow is 0 (the lookup off), and counted once either way.
+     */
+    @Test
+    void copiesInLaterBatchesAreSkippedUnlessTheDuplicateWindowIsZero()
+            throws Exception
+    {
+        for (Duration window : List.of(Duration.ofHours(1), Duration.ZERO)) {
+            ClickHouseFactory clickhouse = TestingLedger.clickhouseSettings(ENGINE.engine(), "window" + window.toSeconds());
+            BatchPolicy policy = new BatchPolicy(1000, 1 << 20, Duration.ofMillis(200), Duration.ofMillis(50), Duration.ofMillis(200), window);
+            LedgerRecordCodec codec = new LedgerRecordCodec();
+            StatusEvent event = event(StatusCallbacks.messageSid());
+            MetricRegistry metrics = new MetricRegistry();
+            try (Journal journal = openJournal(directory.resolve("journal-" + window.toSeconds()))) {
+                journal.append(codec.encode(event)).get();
+                journal.append(codec.encode(event)).get();
+                drain(journal, new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), policy, "test-host", Clock.systemUTC(), metrics));
+                journal.append(codec.encode(event)).get();
+                drain(journal, new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), policy, "test-host", Clock.systemUTC(), metrics));
+            }
+            Jdbi database = clickhouse.buildDatabaseJdbi();
+            long rows = database.withHandle(handle -> handle.createQuery("SELECT count() FROM status_events").mapTo(Long.class).one());
+            long counted = database.withHandle(handle -> handle.createQuery("SELECT event_count FROM message_status").mapTo(Long.class).one());
+            assertThat(rows).as("rows with duplicateWindow %s", window).isEqualTo(window.isZero() ? 2 : 1);
+            assertThat(metrics.meter("sink.duplicates-skipped").getCount()).isEqualTo(window.isZero() ? 1 : 2);
+            assertThat(counted).isEqualTo(1);
+        }
+    }
+
     private static Journal openJournal(Path directory)
             throws IOException
     {
