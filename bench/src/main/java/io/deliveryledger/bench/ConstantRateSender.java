@@ -23,11 +23,11 @@ import java.util.concurrent.locks.LockSupport;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Sends callbacks on a fixed schedule, callback i at start + i / rate, whatever the answers do: an open
- * loop. Each latency is measured from the callback's intended send time, not from when it went out, so
- * a stall of the server (or of this sender) shows as the delay every scheduled callback behind it saw,
- * instead of as one slow request followed by requests that were simply not sent (coordinated
- * omission). The first {@code warmupCount} callbacks are sent on the same schedule but not recorded.
+ * Sends callbacks on a fixed {@link Schedule} (in the recorded part, callback i at its start + i / rate),
+ * whatever the answers do: an open loop. Each latency is measured from the callback's intended send time,
+ * not from when it went out, so a stall of the server (or of this sender) shows as the delay every
+ * scheduled callback behind it saw, instead of as one slow request followed by requests that were simply
+ * not sent (coordinated omission). The schedule's warm-up is sent the same way but not recorded.
  *
  * <p>The client may open up to {@code connections} keep-alive connections; a callback scheduled while
  * all of them are busy waits in the client's queue, which its latency includes, and it is counted.
@@ -39,9 +39,7 @@ final class ConstantRateSender
     private final HttpClient client;
     private final URI uri;
     private final List<SignedCallback> callbacks;
-    private final double intervalNanos;
-    private final int warmupCount;
-    private final int measuredCount;
+    private final Schedule schedule;
     private final int connections;
     private final Duration timeout;
     private final Optional<FreshnessProbe> probe;
@@ -58,24 +56,19 @@ final class ConstantRateSender
     private final LongAdder waitedForConnection = new LongAdder();
     private final AtomicReference<String> firstFailure = new AtomicReference<>("");
 
-    ConstantRateSender(HttpClient client, URI uri, List<SignedCallback> callbacks, double rate, int warmupCount, int measuredCount, int connections,
-            Duration timeout, Optional<FreshnessProbe> probe, int sampleEvery)
+    ConstantRateSender(HttpClient client, URI uri, List<SignedCallback> callbacks, Schedule schedule, int connections, Duration timeout,
+            Optional<FreshnessProbe> probe, int sampleEvery)
     {
         this.client = requireNonNull(client, "client is null");
         this.uri = requireNonNull(uri, "uri is null");
         this.callbacks = List.copyOf(callbacks);
-        if (!(rate > 0)) {
-            throw new IllegalArgumentException("rate must be positive: " + rate);
-        }
-        if (warmupCount < 0 || measuredCount <= 0 || callbacks.size() < warmupCount + measuredCount) {
-            throw new IllegalArgumentException(callbacks.size() + " callbacks cannot cover " + warmupCount + " + " + measuredCount);
+        this.schedule = requireNonNull(schedule, "schedule is null");
+        if (callbacks.size() < schedule.size()) {
+            throw new IllegalArgumentException(callbacks.size() + " callbacks for a schedule of " + schedule.size());
         }
         if (connections <= 0 || sampleEvery <= 0) {
             throw new IllegalArgumentException("connections and sampleEvery must be positive");
         }
-        this.intervalNanos = TimeUnit.SECONDS.toNanos(1) / rate;
-        this.warmupCount = warmupCount;
-        this.measuredCount = measuredCount;
         this.connections = connections;
         this.timeout = requireNonNull(timeout, "timeout is null");
         this.probe = requireNonNull(probe, "probe is null");
@@ -87,11 +80,11 @@ final class ConstantRateSender
     {
         // A moment to spare before the first callback, so that the schedule does not start late.
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
-        long measuredStart = intendedTime(start, warmupCount);
+        int warmupCount = schedule.warmupCount();
+        long measuredStart = start + schedule.offsetNanos(warmupCount);
         GarbageCollections collectionsBefore = GarbageCollections.current();
-        int total = warmupCount + measuredCount;
-        for (int index = 0; index < total; index++) {
-            long intended = intendedTime(start, index);
+        for (int index = 0; index < schedule.size(); index++) {
+            long intended = start + schedule.offsetNanos(index);
             long now = System.nanoTime();
             // Parking, not spinning: the two cores are the server's too. Waking up late is recorded as
             // send lag, and the latency counts from the schedule all the same.
@@ -104,8 +97,8 @@ final class ConstantRateSender
             }
             boolean measured = index >= warmupCount;
             long waiting = inFlight.incrementAndGet();
-            maxInFlight.accumulateAndGet(waiting, Math::max);
             if (measured) {
+                maxInFlight.accumulateAndGet(waiting, Math::max);
                 sendLagMicros.recordValue(TimeUnit.NANOSECONDS.toMicros(now - intended));
                 if (waiting > connections) {
                     waitedForConnection.increment();
@@ -124,8 +117,8 @@ final class ConstantRateSender
         long ok = statuses.count(status -> status >= 200 && status < 300);
         long failed = statuses.count(status -> status == StatusCounts.FAILED);
         return new SendOutcome(
-                measuredCount,
-                sentSeconds > 0 ? measuredCount / sentSeconds : 0,
+                schedule.measuredCount(),
+                sentSeconds > 0 ? schedule.measuredCount() / sentSeconds : 0,
                 answeredSeconds > 0 ? ok / answeredSeconds : 0,
                 statuses.total(),
                 ok,
@@ -140,11 +133,6 @@ final class ConstantRateSender
                 firstFailure.get(),
                 latencyMicros.copy(),
                 sendLagMicros.copy());
-    }
-
-    private long intendedTime(long start, int index)
-    {
-        return start + Math.round(index * intervalNanos);
     }
 
     private void send(SignedCallback callback, long intended, boolean measured, boolean sample)

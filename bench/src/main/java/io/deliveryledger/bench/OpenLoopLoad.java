@@ -61,9 +61,8 @@ public final class OpenLoopLoad
             System.exit(2);
             return;
         }
-        int warmupCount = (int) Math.round(settings.rate() * settings.warmupSeconds());
-        int measuredCount = (int) Math.round(settings.rate() * settings.durationSeconds());
-        List<SignedCallback> callbacks = SignedCallback.readAll(settings.requests(), (long) warmupCount + measuredCount);
+        Schedule schedule = Schedule.of(settings.rate(), settings.warmupSeconds(), settings.durationSeconds());
+        List<SignedCallback> callbacks = SignedCallback.readAll(settings.requests(), schedule.size());
         // Reading the file left garbage behind: collect it now rather than in the middle of the schedule.
         System.gc();
 
@@ -80,11 +79,11 @@ public final class OpenLoopLoad
         try {
             Optional<FreshnessProbe> probe = settings.apiUrl().map(apiUrl -> new FreshnessProbe(probeClient, apiUrl, settings.apiToken(),
                     settings.pollInterval(), settings.visibleWithin(), pollScheduler));
-            System.err.printf(Locale.ROOT, "open-loop: %s: %,d callbacks/s for %s s (after %s s unrecorded) to %s, up to %d connections%s%n",
+            System.err.printf(Locale.ROOT, "open-loop: %s: %,d callbacks/s for %s s (after %s s unrecorded, climbing to it) to %s, up to %d connections%s%n",
                     settings.label(), Math.round(settings.rate()), settings.durationSeconds(), settings.warmupSeconds(), settings.url(), settings.connections(),
                     probe.isPresent() ? ", freshness of 1 in " + settings.sampleEvery() + " every " + settings.pollInterval().toMillis() + " ms" : "");
-            SendOutcome sent = new ConstantRateSender(client, settings.url(), callbacks, settings.rate(), warmupCount, measuredCount,
-                    settings.connections(), settings.timeout(), probe, settings.sampleEvery()).run();
+            SendOutcome sent = new ConstantRateSender(client, settings.url(), callbacks, schedule, settings.connections(), settings.timeout(), probe,
+                    settings.sampleEvery()).run();
             Optional<FreshnessOutcome> freshness = Optional.empty();
             if (probe.isPresent()) {
                 probe.get().awaitAll(settings.visibleWithin().plusSeconds(15));

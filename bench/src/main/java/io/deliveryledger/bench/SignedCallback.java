@@ -50,7 +50,7 @@ record SignedCallback(String signature, String idempotencyToken, byte[] body, St
         }
         // Repeating callbacks would turn the service's work into duplicate detection: refuse instead.
         if (callbacks.size() < needed) {
-            throw new IllegalArgumentException(file + " has " + callbacks.size() + " callbacks; rate x (warm-up + duration) needs " + needed);
+            throw new IllegalArgumentException(file + " has " + callbacks.size() + " callbacks; the schedule needs " + needed);
         }
         return callbacks;
     }
