@@ -27,9 +27,11 @@ WORKDIR /opt/delivery-ledger
 COPY --from=build /src/service/target/delivery-ledger.jar delivery-ledger.jar
 COPY config.yml config.yml
 USER ledger
-# LOG_FORMAT=json: one JSON object a line (config.yml's console layout).
+# LOG_FORMAT=json: one JSON object a line (config.yml's console layout). 256 MiB of heap keeps the
+# service's full rate (bench/run --heap 256m, docs/performance.md); the JVM's default would take a
+# quarter of the host's memory.
 ENV JOURNAL_DIR=/var/lib/delivery-ledger/journal \
-    JAVA_OPTS="" \
+    JAVA_OPTS="-Xmx256m" \
     LOG_FORMAT=text
 VOLUME /var/lib/delivery-ledger/journal
 EXPOSE 8080 8081
