@@ -76,7 +76,7 @@ open_loop_phase() {
     sign "$((half_rate * (open_loop_warmup + open_loop_seconds)))" "$work_dir/open-loop-half.tsv"
     sign "$((open_loop_freshness_rate * (open_loop_warmup + open_loop_seconds)))" "$work_dir/open-loop-freshness.tsv"
     : >"$open_loop_facts"
-    printf 'open_loop_settings\t%s\n' "half rate $half_rate/s (the closed-loop median halved, rounded down to 100/s); freshness at $open_loop_freshness_rate/s, 1 in $open_loop_sample_every acknowledged callbacks polled every $open_loop_poll_ms ms (every 1/40 of its age once longer), never visible after $open_loop_visible_within s; ${open_loop_seconds} s recorded after ${open_loop_warmup} s unrecorded at the same rate; generator JVM ${open_loop_jvm_options[*]}" >>"$open_loop_facts"
+    printf 'open_loop_settings\t%s\n' "half rate $half_rate/s (the closed-loop median halved, rounded down to 100/s); freshness at $open_loop_freshness_rate/s, 1 in $open_loop_sample_every acknowledged callbacks polled every $open_loop_poll_ms ms (every 1/40 of its age once longer), never visible after $open_loop_visible_within s; ${open_loop_seconds} s recorded after ${open_loop_warmup} s unrecorded, climbing to the rate in three steps; generator JVM ${open_loop_jvm_options[*]}" >>"$open_loop_facts"
 
     result="$(open_loop_generate service-half "$service_url" "$work_dir/open-loop-half.tsv" "$half_rate")"
     sent_to_service=$((sent_to_service + $(open_loop_answered "$result")))
