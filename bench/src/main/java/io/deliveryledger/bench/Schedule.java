@@ -33,6 +33,9 @@ final class Schedule
             warmupCount += stepCount(rate * step, stepSeconds);
         }
         int measuredCount = Math.toIntExact(Math.round(rate * durationSeconds));
+        if (measuredCount == 0) {
+            throw new IllegalArgumentException("rate x duration rounds to no callback to record");
+        }
         long[] offsets = new long[warmupCount + measuredCount];
         int index = 0;
         double stepStart = 0;
