@@ -172,19 +172,24 @@ def render_open_loop(facts):
                        + "): callbacks queued for the whole measurement and the API's requests behind them, so this measures that "
                        "backlog, not freshness. Rerun on a quiet machine.")
             out.append("")
-        out.append("| samples | visible | never visible | p50 | p90 | p99 | max | polls | polls answered neither 200 nor 404 |")
-        out.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
+        out.append("| samples | visible | never visible | p50 | p90 | p99 | max | the poll that found it: p50 / p99 | polls | polls answered neither 200 nor 404 |")
+        out.append("| ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |")
         never_text = str(never) if never == 0 else f"**{fresh['fresh_not_visible']} within {fresh['visible_within_s']} s, {fresh['fresh_unresolved']} unresolved**"
         poll_errors = fresh["fresh_poll_errors"] if fresh["fresh_poll_errors"] == "0" else f"{fresh['fresh_poll_errors']} ({fresh['fresh_poll_error_statuses']})"
         out.append(f"| {fresh['fresh_samples']} | {fresh['fresh_visible']} | {never_text} | {milliseconds(float(fresh['fresh_p50_ms']))} "
                    f"| {milliseconds(float(fresh['fresh_p90_ms']))} | {milliseconds(float(fresh['fresh_p99_ms']))} "
-                   f"| {milliseconds(float(fresh['fresh_max_ms']))} | {int(fresh['fresh_polls']):,} (~{int(fresh['fresh_polls']) / float(fresh['duration_s']):,.0f}/s) "
+                   f"| {milliseconds(float(fresh['fresh_max_ms']))} "
+                   f"| {milliseconds(float(fresh.get('finding_poll_p50_ms', 'nan')))} / {milliseconds(float(fresh.get('finding_poll_p99_ms', 'nan')))} "
+                   f"| {int(fresh['fresh_polls']):,} (~{int(fresh['fresh_polls']) / float(fresh['duration_s']):,.0f}/s) "
                    f"| {poll_errors} |")
         out.append("")
         out.append(f"Freshness: 1 in {fresh['sample_every']} acknowledged callbacks, polled with `GET /api/v1/messages/{{sid}}` every "
                    f"{fresh['poll_interval_ms']} ms, or every 1/40 of the sample's age once that is longer (one poll per sample at a time, "
                    "on connections of their own), until it answers 200; the time is until that answer arrived, so it is at most one poll "
-                   "interval (or 2.5 % of the time) plus one query above the moment the message became visible. The batch writer gathers up to `batchWriter.maxAge` (1 s) before it inserts, so most of it is that wait.")
+                   "interval (or 2.5 % of the time) plus one query above the moment the message became visible. The batch writer gathers up to `batchWriter.maxAge` (1 s) before it inserts, then the insert takes its time. "
+                   "The local engine (chDB) runs one statement at a time, so a poll also waits for any insert in progress: \"the poll that "
+                   "found it\" is how long the answering poll took, time that a ClickHouse server, which queries while it inserts, "
+                   "would mostly not add.")
         out.append("")
     out.append("sent/s: the callbacks of the recorded part over the time it took to send them (the rate asked, unless the generator fell "
                "behind). Latencies from the intended send time, so they include any delay of the generator itself: its send lag (how "

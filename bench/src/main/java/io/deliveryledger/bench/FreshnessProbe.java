@@ -40,6 +40,8 @@ final class FreshnessProbe
     private final ScheduledExecutorService scheduler;
 
     private final Histogram ackToVisibleMicros = new ConcurrentHistogram(TimeUnit.HOURS.toMicros(1), 3);
+    // How long the poll that found each message took to answer: part of its ack-to-visible time.
+    private final Histogram findingPollMicros = new ConcurrentHistogram(TimeUnit.HOURS.toMicros(1), 3);
     private final AtomicLong pending = new AtomicLong();
     private final LongAdder samples = new LongAdder();
     private final LongAdder notVisible = new LongAdder();
@@ -82,7 +84,8 @@ final class FreshnessProbe
     FreshnessOutcome outcome()
     {
         return new FreshnessOutcome(samples.sum(), ackToVisibleMicros.getTotalCount(), notVisible.sum(), pending.get(), polls.sum(),
-                pollErrors.total(), pollErrors.describe(), firstPollFailure.get(), ackToVisibleMicros.copy());
+                pollErrors.total(), pollErrors.describe(), firstPollFailure.get(), ackToVisibleMicros.copy(),
+                findingPollMicros.copy());
     }
 
     private void pollAgain(String messageSid, long acknowledgedNanos, long now)
@@ -94,18 +97,20 @@ final class FreshnessProbe
     private void poll(String messageSid, long acknowledgedNanos)
     {
         polls.increment();
+        long sentNanos = System.nanoTime();
         client.newRequest(messagesUri.resolve(messageSid))
                 .headers(headers -> headers.put(HttpHeader.AUTHORIZATION, authorization))
                 .timeout(POLL_TIMEOUT_SECONDS, TimeUnit.SECONDS)
-                .send(result -> answered(messageSid, acknowledgedNanos, result));
+                .send(result -> answered(messageSid, acknowledgedNanos, sentNanos, result));
     }
 
-    private void answered(String messageSid, long acknowledgedNanos, Result result)
+    private void answered(String messageSid, long acknowledgedNanos, long sentNanos, Result result)
     {
         long now = System.nanoTime();
         int status = result.isFailed() ? StatusCounts.FAILED : result.getResponse().getStatus();
         if (status == HttpStatus.OK_200) {
             ackToVisibleMicros.recordValue(TimeUnit.NANOSECONDS.toMicros(now - acknowledgedNanos));
+            findingPollMicros.recordValue(TimeUnit.NANOSECONDS.toMicros(now - sentNanos));
             pending.decrementAndGet();
             return;
         }
@@ -124,16 +129,18 @@ final class FreshnessProbe
     /**
      * What the probe saw: samples taken, how many became visible (with their ack-to-visible times), how many
      * were still not visible at the bound, how many were still being polled when the wait ended, polls
-     * sent, polls answered with neither 200 nor 404 (by status) and the first of them (empty if none).
+     * sent, polls answered with neither 200 nor 404 (by status) and the first of them (empty if none), and
+     * how long the poll that found each message took.
      */
     record FreshnessOutcome(long samples, long visible, long notVisible, long unresolved, long polls, long pollErrors, String pollErrorStatuses,
-                            String firstPollError, Histogram ackToVisibleMicros)
+                            String firstPollError, Histogram ackToVisibleMicros, Histogram findingPollMicros)
     {
         FreshnessOutcome
         {
             requireNonNull(pollErrorStatuses, "pollErrorStatuses is null");
             requireNonNull(firstPollError, "firstPollError is null");
             requireNonNull(ackToVisibleMicros, "ackToVisibleMicros is null");
+            requireNonNull(findingPollMicros, "findingPollMicros is null");
         }
     }
 }

@@ -161,6 +161,8 @@ public final class OpenLoopLoad
             line.add("fresh_poll_errors=" + outcome.pollErrors());
             line.add("fresh_poll_error_statuses=" + outcome.pollErrorStatuses());
             addPercentiles(line, "fresh_", outcome.ackToVisibleMicros());
+            line.add("finding_poll_p50_ms=" + milliseconds(outcome.findingPollMicros().getValueAtPercentile(50)));
+            line.add("finding_poll_p99_ms=" + milliseconds(outcome.findingPollMicros().getValueAtPercentile(99)));
         });
         return line.toString();
     }
