@@ -55,22 +55,15 @@ public final class WebhookRequestReader
     static Map<String, String> formParameters(byte[] body)
             throws MalformedWebhookException
     {
-        Map<String, String> decoded = new LinkedHashMap<>();
         try {
             if (body.length > MAX_BODY_BYTES) {
                 throw new IllegalStateException("Form is larger than max length " + MAX_BODY_BYTES);
             }
-            String form = new String(body, StandardCharsets.UTF_8);
-            UrlEncoded.decodeUtf8To(form, 0, form.length(), (name, value) -> {
-                if (decoded.putIfAbsent(name, value) == null && decoded.size() > MAX_PARAMETERS) {
-                    throw new IllegalStateException("Too many fields: more than " + MAX_PARAMETERS);
-                }
-            });
+            return decode(new String(body, StandardCharsets.UTF_8), MAX_PARAMETERS);
         }
         catch (IllegalArgumentException | IllegalStateException e) {
             throw new MalformedWebhookException("Request body is not a valid form of at most " + MAX_BODY_BYTES + " bytes and " + MAX_PARAMETERS + " parameters: " + e.getMessage());
         }
-        return Map.copyOf(decoded);
     }
 
     /** A GET: every parameter is in the URL, which is all the signature covers. */
@@ -94,14 +87,30 @@ public final class WebhookRequestReader
         if (query == null) {
             return Map.of();
         }
-        Map<String, String> parameters = new LinkedHashMap<>();
         try {
-            UrlEncoded.decodeUtf8To(query, 0, query.length(), parameters::putIfAbsent);
+            // The URL's length bounds its parameters (Jetty refuses long request lines).
+            return decode(query, Integer.MAX_VALUE);
         }
         catch (IllegalArgumentException e) {
             throw new MalformedWebhookException("Query string is not valid URL encoding: " + e.getMessage());
         }
-        return Map.copyOf(parameters);
+    }
+
+    /**
+     * URL-encoded UTF-8 {@code name=value} pairs, the first value of each name, as an immutable map.
+     *
+     * @throws IllegalArgumentException when the encoding is not valid
+     * @throws IllegalStateException when there are more than {@code maxParameters} names
+     */
+    private static Map<String, String> decode(String encoded, int maxParameters)
+    {
+        Map<String, String> decoded = new LinkedHashMap<>();
+        UrlEncoded.decodeUtf8To(encoded, 0, encoded.length(), (name, value) -> {
+            if (decoded.putIfAbsent(name, value) == null && decoded.size() > maxParameters) {
+                throw new IllegalStateException("Too many fields: more than " + maxParameters);
+            }
+        });
+        return Map.copyOf(decoded);
     }
 
     private static Optional<String> header(HttpServletRequest request, String name)
