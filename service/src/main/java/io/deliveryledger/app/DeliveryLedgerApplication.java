@@ -16,10 +16,9 @@ import io.deliveryledger.health.Liveness;
 import io.deliveryledger.health.PrometheusExposition;
 import io.deliveryledger.intake.ForbiddenRequests;
 import io.deliveryledger.intake.RegistrationResource;
-import io.deliveryledger.intake.Webhook.WebhookKind;
 import io.deliveryledger.intake.WebhookIntake;
 import io.deliveryledger.intake.WebhookRequestReader;
-import io.deliveryledger.intake.WebhookServlet;
+import io.deliveryledger.intake.WebhookHandler;
 import io.deliveryledger.journal.Journal;
 import io.deliveryledger.reconcile.LedgerStates;
 import io.deliveryledger.reconcile.ReconcileScheduler;
@@ -40,7 +39,6 @@ import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
 import io.dropwizard.lifecycle.AutoCloseableManager;
 import io.dropwizard.lifecycle.Managed;
-import jakarta.servlet.ServletRegistration;
 import org.jdbi.v3.core.Jdbi;
 
 import java.time.Clock;
@@ -125,11 +123,8 @@ public final class DeliveryLedgerApplication
                 environment.metrics(),
                 configuration.getTwilio().isStoreInboundBody());
         WebhookRequestReader requestReader = new WebhookRequestReader(configuration.getTwilio().publicBaseUrl());
-        for (WebhookKind kind : WebhookKind.values()) {
-            ServletRegistration.Dynamic servlet = environment.servlets().addServlet(kind.endpoint(), new WebhookServlet(kind, requestReader, intake));
-            servlet.setAsyncSupported(true);
-            servlet.addMapping(kind.endpoint());
-        }
+        // In front of the servlets: the webhook paths never reach Jersey or the servlet layer.
+        environment.getApplicationContext().insertHandler(new WebhookHandler(requestReader, intake));
 
         // Registrations (Twilio's create-call answers) take the callbacks' path: journal, then ClickHouse.
         environment.jersey().register(new RegistrationResource(

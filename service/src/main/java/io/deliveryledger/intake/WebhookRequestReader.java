@@ -1,10 +1,11 @@
 package io.deliveryledger.intake;
 
 import io.deliveryledger.intake.Webhook.WebhookKind;
-import jakarta.servlet.http.HttpServletRequest;
+import org.eclipse.jetty.http.HttpHeader;
+import org.eclipse.jetty.http.HttpURI;
+import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.util.UrlEncoded;
 
-import java.io.IOException;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.util.LinkedHashMap;
@@ -14,7 +15,7 @@ import java.util.Optional;
 import static java.util.Objects.requireNonNull;
 
 /**
- * Builds a {@link Webhook} from a servlet request. Twilio signs the URL it requested; behind a proxy
+ * Builds a {@link Webhook} from a request. Twilio signs the URL it requested; behind a proxy
  * that terminates TLS or rewrites the host that is not the URL this server sees, so the scheme, host,
  * port and path prefix come from the configured public base URL when there is one.
  */
@@ -40,16 +41,16 @@ public final class WebhookRequestReader
      *
      * @throws MalformedWebhookException when the body is not a form Twilio could have sent
      */
-    public Webhook fromForm(WebhookKind kind, HttpServletRequest request)
-            throws IOException, MalformedWebhookException
+    public Webhook fromForm(WebhookKind kind, Request request, byte[] body)
+            throws MalformedWebhookException
     {
-        Map<String, String> parameters = formParameters(request.getInputStream().readNBytes(MAX_BODY_BYTES + 1));
+        Map<String, String> parameters = formParameters(body);
         return new Webhook(kind, signedUrl(request), parameters, parameters, query(request), header(request, SIGNATURE_HEADER), header(request, IDEMPOTENCY_HEADER));
     }
 
     /**
-     * Decodes a form body, read whole: Jetty's stream decoder reads through a {@code Reader} a character
-     * at a time, which cost more than the signature check (bench/README.md, "Where the time goes").
+     * Decodes a form body, read whole: the servlet API's form decoder read through a {@code Reader} a
+     * character at a time, which cost more than the signature check (bench/README.md, "Where the time goes").
      * Immutable once, here: the records that carry the parameters on keep this copy instead of making their own.
      */
     static Map<String, String> formParameters(byte[] body)
@@ -67,23 +68,24 @@ public final class WebhookRequestReader
     }
 
     /** A GET: every parameter is in the URL, which is all the signature covers. */
-    public Webhook fromQuery(WebhookKind kind, HttpServletRequest request)
+    public Webhook fromQuery(WebhookKind kind, Request request)
             throws MalformedWebhookException
     {
         return new Webhook(kind, signedUrl(request), Map.of(), query(request), Map.of(), header(request, SIGNATURE_HEADER), header(request, IDEMPOTENCY_HEADER));
     }
 
-    private String signedUrl(HttpServletRequest request)
+    private String signedUrl(Request request)
     {
-        String base = publicBaseUrl.orElseGet(() -> request.getScheme() + "://" + request.getHeader("Host"));
-        String query = request.getQueryString();
-        return base + request.getRequestURI() + (query == null ? "" : "?" + query);
+        HttpURI uri = request.getHttpURI();
+        String base = publicBaseUrl.orElseGet(() -> uri.getScheme() + "://" + request.getHeaders().get(HttpHeader.HOST));
+        String query = uri.getQuery();
+        return base + uri.getPath() + (query == null ? "" : "?" + query);
     }
 
-    private static Map<String, String> query(HttpServletRequest request)
+    private static Map<String, String> query(Request request)
             throws MalformedWebhookException
     {
-        String query = request.getQueryString();
+        String query = request.getHttpURI().getQuery();
         if (query == null) {
             return Map.of();
         }
@@ -113,8 +115,8 @@ public final class WebhookRequestReader
         return Map.copyOf(decoded);
     }
 
-    private static Optional<String> header(HttpServletRequest request, String name)
+    private static Optional<String> header(Request request, String name)
     {
-        return Optional.ofNullable(request.getHeader(name));
+        return Optional.ofNullable(request.getHeaders().get(name));
     }
 }

@@ -63,7 +63,7 @@ final class EndpointFuzzIntegrationTest
     private static final int API_CASES = SIGNED_CASES;
     private static final int REGISTRATION_CASES = SIGNED_CASES / 3;
     private static final ObjectMapper JSON = new ObjectMapper();
-    /** The first line of the answers WebhookServlet gives before any signature check, when a request is no webhook at all. */
+    /** The first line of the answers WebhookHandler gives before any signature check, when a request is no webhook at all. */
     private static final List<String> UNREADABLE = List.of("Request body is not a valid form", "Query string is not valid URL encoding");
 
     @RegisterExtension

@@ -8,10 +8,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.io.ByteArrayInputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
@@ -275,8 +277,19 @@ final class WebhookIntakeIntegrationTest
         HttpResponse<String> huge = http.send(HttpRequest.newBuilder(URI.create(base + "/twilio/status"))
                 .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString("Body=" + "x".repeat(100_000))).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(huge.statusCode()).isEqualTo(413);
+        // Without Content-Length (chunked), the limit applies while reading.
+        HttpResponse<String> hugeChunked = http.send(HttpRequest.newBuilder(URI.create(base + "/twilio/status"))
+                .header("Content-Type", "application/x-www-form-urlencoded")
+                .POST(HttpRequest.BodyPublishers.ofInputStream(() -> new ByteArrayInputStream(("Body=" + "x".repeat(100_000)).getBytes(StandardCharsets.US_ASCII)))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(hugeChunked.statusCode()).isEqualTo(400);
+        assertThat(hugeChunked.body()).contains("Request body could not be read (at most 65536 bytes)");
         HttpResponse<String> get = http.send(HttpRequest.newBuilder(URI.create(base + "/twilio/status")).GET().build(), HttpResponse.BodyHandlers.ofString());
         assertThat(get.statusCode()).isEqualTo(405);
+        assertThat(get.headers().firstValue("Allow")).hasValue("POST");
+        assertThat(get.body()).contains("Status callbacks are POSTed, not GET");
+        HttpResponse<String> delete = http.send(HttpRequest.newBuilder(URI.create(base + "/twilio/inbound")).DELETE().build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(delete.statusCode()).isEqualTo(405);
+        assertThat(delete.headers().firstValue("Allow")).hasValue("GET, HEAD, POST");
         HttpResponse<String> badEncoding = http.send(HttpRequest.newBuilder(URI.create(base + "/twilio/status"))
                 .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString("MessageSid=%zz")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(badEncoding.statusCode()).isEqualTo(400);
