@@ -6,6 +6,7 @@ import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import org.junit.jupiter.api.Test;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.Map;
@@ -61,6 +62,21 @@ final class LedgerRecordCodecTest
         byte[] written = earlier.writerFor(LedgerRecord.class).writeValueAsBytes(rejected);
         assertThatThrownBy(() -> earlier.readerFor(LedgerRecord.class).readValue(written)).hasMessageContaining("Illegal surrogate character");
 
+        assertThat(codec.decode(written)).isEqualTo(rejected);
+    }
+
+    @Test
+    void timesAreSecondsWithNanosecondsAndEarlierIsoTextStillReads()
+            throws Exception
+    {
+        RejectedRequest rejected = new RejectedRequest(Instant.parse("2026-12-01T10:15:30.123456789Z"), "status", "invalid_message_sid", "detail", "", "", "", Map.of());
+
+        assertThat(new String(codec.encode(rejected), StandardCharsets.UTF_8)).contains("\"receivedAt\":1796120130.123456789");
+        // How earlier versions wrote times: ISO-8601 text.
+        ObjectMapper earlier = new ObjectMapper().registerModule(new Jdk8Module()).registerModule(new JavaTimeModule())
+                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+        byte[] written = earlier.writerFor(LedgerRecord.class).writeValueAsBytes(rejected);
+        assertThat(new String(written, StandardCharsets.UTF_8)).contains("\"receivedAt\":\"2026-12-01T10:15:30.123456789Z\"");
         assertThat(codec.decode(written)).isEqualTo(rejected);
     }
 
