@@ -61,7 +61,7 @@ public final class WebhookHandler
         if (HttpMethod.POST.is(method)) {
             post(kind, request, response, callback);
         }
-        else if ((HttpMethod.GET.is(method) || HttpMethod.HEAD.is(method)) && kind == WebhookKind.INBOUND_MESSAGE) {
+        else if (HttpMethod.GET.is(method) && kind == WebhookKind.INBOUND_MESSAGE) {
             try {
                 receive(kind, requestReader.fromQuery(kind, request), response, callback);
             }
@@ -70,7 +70,7 @@ public final class WebhookHandler
             }
         }
         else {
-            response.getHeaders().put(HttpHeader.ALLOW, kind == WebhookKind.INBOUND_MESSAGE ? "GET, HEAD, POST" : "POST");
+            response.getHeaders().put(HttpHeader.ALLOW, kind == WebhookKind.INBOUND_MESSAGE ? "GET, POST" : "POST");
             text(response, callback, HttpStatus.METHOD_NOT_ALLOWED_405, kind == WebhookKind.INBOUND_MESSAGE
                     ? "Inbound message webhooks are POSTed or sent with GET, not " + method
                     : "Status callbacks are POSTed, not " + method);

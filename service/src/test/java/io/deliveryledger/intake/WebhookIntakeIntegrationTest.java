@@ -289,7 +289,10 @@ final class WebhookIntakeIntegrationTest
         assertThat(get.body()).contains("Status callbacks are POSTed, not GET");
         HttpResponse<String> delete = http.send(HttpRequest.newBuilder(URI.create(base + "/twilio/inbound")).DELETE().build(), HttpResponse.BodyHandlers.ofString());
         assertThat(delete.statusCode()).isEqualTo(405);
-        assertThat(delete.headers().firstValue("Allow")).hasValue("GET, HEAD, POST");
+        assertThat(delete.headers().firstValue("Allow")).hasValue("GET, POST");
+        // Twilio never sends HEAD; a HEAD must not store a message.
+        HttpResponse<String> head = http.send(HttpRequest.newBuilder(URI.create(base + "/twilio/inbound")).method("HEAD", HttpRequest.BodyPublishers.noBody()).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(head.statusCode()).isEqualTo(405);
         HttpResponse<String> badEncoding = http.send(HttpRequest.newBuilder(URI.create(base + "/twilio/status"))
                 .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString("MessageSid=%zz")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(badEncoding.statusCode()).isEqualTo(400);
