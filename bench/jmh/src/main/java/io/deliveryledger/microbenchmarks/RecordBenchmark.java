@@ -9,15 +9,14 @@ import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
 
-import java.io.IOException;
 import java.time.Instant;
 import java.util.Map;
 import java.util.Optional;
 
 /**
  * What the intake does with a signed callback before the journal: validation and parsing into a status
- * event (with its event id, a SHA-256 of its parameters), and the journal record's encoding; and the
- * batch writer's decoding of it.
+ * event (with its event id, a SHA-256 of its parameters), and the journal record's encoding. The batch
+ * writer's decoding of it: {@link JournalDecodingBenchmark}.
  */
 @State(Scope.Benchmark)
 public class RecordBenchmark
@@ -28,13 +27,11 @@ public class RecordBenchmark
     private final WebhookParser parser = new WebhookParser();
     private final LedgerRecordCodec codec = new LedgerRecordCodec();
     private LedgerRecord event;
-    private byte[] encoded;
 
     @Setup
     public void setUp()
     {
         event = ((ParsedWebhook.Accepted) parse()).event();
-        encoded = codec.encode(event);
     }
 
     @Benchmark
@@ -47,12 +44,5 @@ public class RecordBenchmark
     public byte[] encode()
     {
         return codec.encode(event);
-    }
-
-    @Benchmark
-    public LedgerRecord decode()
-            throws IOException
-    {
-        return codec.decode(encoded);
     }
 }
