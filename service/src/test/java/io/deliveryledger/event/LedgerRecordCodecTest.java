@@ -19,6 +19,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 final class LedgerRecordCodecTest
 {
+    /** Jackson's defaults with times as ISO-8601 text, as versions before this codec's own settings wrote records. */
+    private static final ObjectMapper EARLIER_VERSIONS = new ObjectMapper().registerModule(new Jdk8Module()).registerModule(new JavaTimeModule())
+            .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
+
     private final LedgerRecordCodec codec = new LedgerRecordCodec();
 
     @Test
@@ -57,10 +61,8 @@ final class LedgerRecordCodecTest
     {
         RejectedRequest rejected = rejected(Map.of("\uD83D\uDE80campaign", "\uD83D\uDE80launch", "\u4e2d", "\uD840\uDC00", "back\\uD83D\\uDE80slash", "x"));
         // How earlier versions wrote it: Jackson's default writer escapes the pairs, and its parser refuses them in keys.
-        ObjectMapper earlier = new ObjectMapper().registerModule(new Jdk8Module()).registerModule(new JavaTimeModule())
-                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
-        byte[] written = earlier.writerFor(LedgerRecord.class).writeValueAsBytes(rejected);
-        assertThatThrownBy(() -> earlier.readerFor(LedgerRecord.class).readValue(written)).hasMessageContaining("Illegal surrogate character");
+        byte[] written = EARLIER_VERSIONS.writerFor(LedgerRecord.class).writeValueAsBytes(rejected);
+        assertThatThrownBy(() -> EARLIER_VERSIONS.readerFor(LedgerRecord.class).readValue(written)).hasMessageContaining("Illegal surrogate character");
 
         assertThat(codec.decode(written)).isEqualTo(rejected);
     }
@@ -73,9 +75,7 @@ final class LedgerRecordCodecTest
 
         assertThat(new String(codec.encode(rejected), StandardCharsets.UTF_8)).contains("\"receivedAt\":1796120130.123456789");
         // How earlier versions wrote times: ISO-8601 text.
-        ObjectMapper earlier = new ObjectMapper().registerModule(new Jdk8Module()).registerModule(new JavaTimeModule())
-                .disable(SerializationFeature.WRITE_DATES_AS_TIMESTAMPS);
-        byte[] written = earlier.writerFor(LedgerRecord.class).writeValueAsBytes(rejected);
+        byte[] written = EARLIER_VERSIONS.writerFor(LedgerRecord.class).writeValueAsBytes(rejected);
         assertThat(new String(written, StandardCharsets.UTF_8)).contains("\"receivedAt\":\"2026-12-01T10:15:30.123456789Z\"");
         assertThat(codec.decode(written)).isEqualTo(rejected);
     }
