@@ -4,11 +4,9 @@ import io.deliveryledger.intake.Webhook.WebhookKind;
 import org.eclipse.jetty.http.HttpHeader;
 import org.eclipse.jetty.http.HttpURI;
 import org.eclipse.jetty.server.Request;
-import org.eclipse.jetty.util.UrlEncoded;
 
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 
@@ -49,9 +47,8 @@ public final class WebhookRequestReader
     }
 
     /**
-     * Decodes a form body, read whole: the servlet API's form decoder read through a {@code Reader} a
-     * character at a time, which cost more than the signature check (bench/README.md, "Where the time goes").
-     * Immutable once, here: the records that carry the parameters on keep this copy instead of making their own.
+     * Decodes a form body, read whole. Immutable once, here: the records that carry the parameters on keep
+     * this copy instead of making their own.
      */
     static Map<String, String> formParameters(byte[] body)
             throws MalformedWebhookException
@@ -60,7 +57,7 @@ public final class WebhookRequestReader
             if (body.length > MAX_BODY_BYTES) {
                 throw new IllegalStateException("Form is larger than max length " + MAX_BODY_BYTES);
             }
-            return decode(new String(body, StandardCharsets.UTF_8), MAX_PARAMETERS);
+            return UrlEncodedForm.decode(body, MAX_PARAMETERS);
         }
         catch (IllegalArgumentException | IllegalStateException e) {
             throw new MalformedWebhookException("Request body is not a valid form of at most " + MAX_BODY_BYTES + " bytes and " + MAX_PARAMETERS + " parameters: " + e.getMessage());
@@ -91,28 +88,11 @@ public final class WebhookRequestReader
         }
         try {
             // The URL's length bounds its parameters (Jetty refuses long request lines).
-            return decode(query, Integer.MAX_VALUE);
+            return UrlEncodedForm.decode(query.getBytes(StandardCharsets.UTF_8), Integer.MAX_VALUE);
         }
         catch (IllegalArgumentException e) {
             throw new MalformedWebhookException("Query string is not valid URL encoding: " + e.getMessage());
         }
-    }
-
-    /**
-     * URL-encoded UTF-8 {@code name=value} pairs, the first value of each name, as an immutable map.
-     *
-     * @throws IllegalArgumentException when the encoding is not valid
-     * @throws IllegalStateException when there are more than {@code maxParameters} names
-     */
-    private static Map<String, String> decode(String encoded, int maxParameters)
-    {
-        Map<String, String> decoded = new LinkedHashMap<>();
-        UrlEncoded.decodeUtf8To(encoded, 0, encoded.length(), (name, value) -> {
-            if (decoded.putIfAbsent(name, value) == null && decoded.size() > maxParameters) {
-                throw new IllegalStateException("Too many fields: more than " + maxParameters);
-            }
-        });
-        return Map.copyOf(decoded);
     }
 
     private static Optional<String> header(Request request, String name)
