@@ -59,19 +59,23 @@ final class UrlEncodedForm
         if (plain == to) {
             return new String(form, from, to - from, StandardCharsets.ISO_8859_1);
         }
+        // The plain ASCII prefix is copied as it is; the escapes start at plain.
         byte[] bytes = new byte[to - from];
-        int length = 0;
+        System.arraycopy(form, from, bytes, 0, plain - from);
+        int length = plain - from;
         boolean ascii = true;
-        for (int index = from; index < to; index++) {
+        for (int index = plain; index < to; index++) {
             byte next = form[index];
             if (next == '+') {
                 next = ' ';
             }
             else if (next == '%') {
-                if (index + 2 >= to || Character.digit(form[index + 1], 16) < 0 || Character.digit(form[index + 2], 16) < 0) {
+                int high = index + 2 < to ? Character.digit(form[index + 1], 16) : -1;
+                int low = index + 2 < to ? Character.digit(form[index + 2], 16) : -1;
+                if (high < 0 || low < 0) {
                     throw new IllegalArgumentException("Not valid encoding '%s'".formatted(new String(form, index, Math.min(3, to - index), StandardCharsets.ISO_8859_1)));
                 }
-                next = (byte) (Character.digit(form[index + 1], 16) << 4 | Character.digit(form[index + 2], 16));
+                next = (byte) (high << 4 | low);
                 index += 2;
             }
             ascii &= next >= 0;
