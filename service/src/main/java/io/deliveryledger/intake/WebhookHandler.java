@@ -71,7 +71,7 @@ public final class WebhookHandler
         }
         else {
             response.getHeaders().put(HttpHeader.ALLOW, kind == WebhookKind.INBOUND_MESSAGE ? "GET, POST" : "POST");
-            text(response, callback, HttpStatus.METHOD_NOT_ALLOWED_405, kind == WebhookKind.INBOUND_MESSAGE
+            unread(response, callback, HttpStatus.METHOD_NOT_ALLOWED_405, kind == WebhookKind.INBOUND_MESSAGE
                     ? "Inbound message webhooks are POSTed or sent with GET, not " + method
                     : "Status callbacks are POSTed, not " + method);
         }
@@ -82,11 +82,11 @@ public final class WebhookHandler
     {
         String contentType = request.getHeaders().get(HttpHeader.CONTENT_TYPE);
         if (contentType == null || !contentType.toLowerCase(Locale.ROOT).startsWith(FORM)) {
-            text(response, callback, HttpStatus.UNSUPPORTED_MEDIA_TYPE_415, "Content-Type must be " + FORM + ", got " + contentType);
+            unread(response, callback, HttpStatus.UNSUPPORTED_MEDIA_TYPE_415, "Content-Type must be " + FORM + ", got " + contentType);
             return;
         }
         if (request.getLength() > WebhookRequestReader.MAX_BODY_BYTES) {
-            text(response, callback, HttpStatus.PAYLOAD_TOO_LARGE_413, "Request body exceeds " + WebhookRequestReader.MAX_BODY_BYTES + " bytes");
+            unread(response, callback, HttpStatus.PAYLOAD_TOO_LARGE_413, "Request body exceeds " + WebhookRequestReader.MAX_BODY_BYTES + " bytes");
             return;
         }
         Content.Source.asByteArrayAsync(request, WebhookRequestReader.MAX_BODY_BYTES).whenComplete((body, failure) -> {
@@ -149,6 +149,16 @@ public final class WebhookHandler
                 case INBOUND_MESSAGE -> write(response, callback, HttpStatus.OK_200, "text/xml;charset=utf-8", EMPTY_TWIML);
             }
         }
+    }
+
+    /**
+     * Answers without reading the request's body. Jetty then closes the connection rather than read a body
+     * nobody wants, and says so, so that a client does not send its next request on it and find it closed.
+     */
+    private static void unread(Response response, Callback callback, int status, String message)
+    {
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
+        text(response, callback, status, message);
     }
 
     private static void text(Response response, Callback callback, int status, String message)

@@ -277,6 +277,8 @@ final class WebhookIntakeIntegrationTest
         HttpResponse<String> huge = http.send(HttpRequest.newBuilder(URI.create(base + "/twilio/status"))
                 .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString("Body=" + "x".repeat(100_000))).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(huge.statusCode()).isEqualTo(413);
+        // Answered unread: the connection is closed, and the answer says so (the next request here would otherwise be sent on it).
+        assertThat(huge.headers().firstValue("Connection")).hasValue("close");
         // Without Content-Length (chunked), the limit applies while reading.
         HttpResponse<String> hugeChunked = http.send(HttpRequest.newBuilder(URI.create(base + "/twilio/status"))
                 .header("Content-Type", "application/x-www-form-urlencoded")
