@@ -3,6 +3,7 @@ package io.deliveryledger.app;
 import com.clickhouse.client.api.Client;
 import io.deliveryledger.analytics.ClickHouseQueries;
 import io.deliveryledger.analytics.DeliveryStatistics;
+import io.deliveryledger.api.ErrorClosesConnectionFilter;
 import io.deliveryledger.api.InvalidParameterExceptionMapper;
 import io.deliveryledger.api.MessageResource;
 import io.deliveryledger.api.OpenApiServlet;
@@ -156,6 +157,7 @@ public final class DeliveryLedgerApplication
         DeliveryStatistics statistics = new DeliveryStatistics(queries, environment.getObjectMapper(), reconcile.lookback(), clock);
         // The filter applies to every Jersey resource: everything under /api, whatever its annotations.
         environment.jersey().register(configuration.getApi().buildAuthFilter());
+        environment.jersey().register(new ErrorClosesConnectionFilter());
         environment.jersey().register(new InvalidParameterExceptionMapper());
         environment.jersey().register(new StatsResource(statistics, clock));
         environment.jersey().register(new MessageResource(statistics));
