@@ -25,7 +25,7 @@ STAGES = [
     ("signature check (HMAC-SHA1 of URL and parameters)",
      ["io.deliveryledger.twilio.TwilioSignatureVerifier", "io.deliveryledger.twilio.TwilioSignature",
       "com.twilio.security."]),
-    ("form decoding (body and query string)", ["io.deliveryledger.intake.WebhookRequestReader"]),
+    ("form decoding (body and query string)", ["io.deliveryledger.intake.WebhookRequestReader", "io.deliveryledger.intake.UrlEncodedForm"]),
     ("validation, parsing, event ids", ["io.deliveryledger.twilio.WebhookParser", "io.deliveryledger.event.EventIds"]),
     ("journal: encode (JSON)", ["io.deliveryledger.event.LedgerRecordCodec.encode"]),
     ("journal: append, write, fsync", ["io.deliveryledger.journal.Journal.", "io.deliveryledger.journal.io."]),

@@ -40,6 +40,8 @@ import io.dropwizard.core.setup.Bootstrap;
 import io.dropwizard.core.setup.Environment;
 import io.dropwizard.lifecycle.AutoCloseableManager;
 import io.dropwizard.lifecycle.Managed;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.util.component.LifeCycle;
 import org.jdbi.v3.core.Jdbi;
 
 import java.time.Clock;
@@ -124,8 +126,16 @@ public final class DeliveryLedgerApplication
                 environment.metrics(),
                 configuration.getTwilio().isStoreInboundBody());
         WebhookRequestReader requestReader = new WebhookRequestReader(configuration.getTwilio().publicBaseUrl());
-        // In front of the servlets: the webhook paths never reach Jersey or the servlet layer.
-        environment.getApplicationContext().insertHandler(new WebhookHandler(requestReader, intake));
+        // In front of Dropwizard's handlers, once it has built them and set the application's context
+        // path: the webhook paths never reach gzip, request metrics, the servlet layer or Jersey.
+        environment.lifecycle().addEventListener(new LifeCycle.Listener()
+        {
+            @Override
+            public void lifeCycleStarting(LifeCycle server)
+            {
+                new WebhookHandler(requestReader, intake, environment.getApplicationContext().getContextPath()).insertInto((Server) server);
+            }
+        });
 
         // Registrations (Twilio's create-call answers) take the callbacks' path: journal, then ClickHouse.
         environment.jersey().register(new RegistrationResource(

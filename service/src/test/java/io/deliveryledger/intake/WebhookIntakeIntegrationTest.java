@@ -4,22 +4,31 @@ import io.deliveryledger.testing.StatusCallbacks;
 import io.deliveryledger.testing.TestingLedger;
 import io.deliveryledger.testing.TestingLedgerExtension;
 import io.deliveryledger.testing.WebhookClient;
+import io.dropwizard.testing.ConfigOverride;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.handler.GracefulHandler;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
 
 import java.io.ByteArrayInputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.OutputStream;
 import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.zip.GZIPOutputStream;
 
 import static io.deliveryledger.testing.TestingLedger.FIRST_ACCOUNT;
 import static io.deliveryledger.testing.TestingLedger.FIRST_TOKEN;
@@ -299,6 +308,54 @@ final class WebhookIntakeIntegrationTest
                 .header("Content-Type", "application/x-www-form-urlencoded").POST(HttpRequest.BodyPublishers.ofString("MessageSid=%zz")).build(), HttpResponse.BodyHandlers.ofString());
         assertThat(badEncoding.statusCode()).isEqualTo(400);
         assertThat(badEncoding.body()).contains("Request body is not a valid form");
+        // The webhook handler is in front of Dropwizard's gzip handler, which would have inflated this.
+        HttpResponse<String> gzipped = http.send(HttpRequest.newBuilder(URI.create(base + "/twilio/status"))
+                .header("Content-Type", "application/x-www-form-urlencoded").header("Content-Encoding", "gzip")
+                .POST(HttpRequest.BodyPublishers.ofByteArray(gzip("MessageSid=SM0"))).build(), HttpResponse.BodyHandlers.ofString());
+        assertThat(gzipped.statusCode()).isEqualTo(415);
+        assertThat(gzipped.body()).contains("Content-Encoding gzip is not accepted: Twilio sends webhooks uncompressed");
+    }
+
+    @Test
+    void webhooksAreServedInFrontOfDropwizardOnTheApplicationConnectorsOnly()
+            throws Exception
+    {
+        // Inside graceful shutdown: webhooks waiting for their fsync are answered before the server stops.
+        Handler outermost = ledger.server().getHandler();
+        assertThat(outermost).isInstanceOf(GracefulHandler.class);
+        assertThat(((GracefulHandler) outermost).getHandler()).isInstanceOf(WebhookHandler.class);
+
+        String sid = StatusCallbacks.messageSid();
+        HttpResponse<String> onAdmin = new WebhookClient(ledger.adminUrl()).post("/twilio/status", StatusCallbacks.callback(FIRST_ACCOUNT, sid, "sent"), FIRST_TOKEN, Optional.empty());
+        assertThat(onAdmin.statusCode()).isEqualTo(404);
+        assertThat(client.post("/twilio/status", StatusCallbacks.callback(FIRST_ACCOUNT, sid, "sent"), FIRST_TOKEN, Optional.empty()).statusCode()).isEqualTo(200);
+        ledger.awaitStored(sid);
+        // Everything else still reaches Dropwizard: the API, and the admin port's health checks.
+        assertThat(HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(ledger.adminUrl() + "/ping")).build(), HttpResponse.BodyHandlers.ofString()).statusCode()).isEqualTo(200);
+    }
+
+    @Test
+    void webhookPathsFollowTheApplicationContextPath(@TempDir Path directory)
+            throws Exception
+    {
+        try (TestingLedger prefixed = new TestingLedger(LEDGER.engine(), directory, ConfigOverride.config("server.applicationContextPath", "/ledger")).start()) {
+            String sid = StatusCallbacks.messageSid();
+            WebhookClient prefixedClient = prefixed.client();
+
+            assertThat(prefixedClient.post("/twilio/status", StatusCallbacks.callback(FIRST_ACCOUNT, sid, "sent"), FIRST_TOKEN, Optional.empty()).statusCode()).isEqualTo(404);
+            assertThat(prefixedClient.post("/ledger/twilio/status", StatusCallbacks.callback(FIRST_ACCOUNT, sid, "sent"), FIRST_TOKEN, Optional.empty()).statusCode()).isEqualTo(200);
+            prefixed.awaitStored(sid);
+        }
+    }
+
+    private static byte[] gzip(String text)
+            throws IOException
+    {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        try (OutputStream gzip = new GZIPOutputStream(bytes)) {
+            gzip.write(text.getBytes(StandardCharsets.US_ASCII));
+        }
+        return bytes.toByteArray();
     }
 
     private static Map<String, String> inbound(String sid)

@@ -6,6 +6,7 @@ import io.deliveryledger.app.DeliveryLedgerConfiguration;
 import io.dropwizard.testing.ConfigOverride;
 import io.dropwizard.testing.DropwizardTestSupport;
 import io.dropwizard.testing.ResourceHelpers;
+import org.eclipse.jetty.server.Server;
 import org.jdbi.v3.core.Jdbi;
 import org.jdbi.v3.core.statement.Query;
 
@@ -103,6 +104,12 @@ public final class TestingLedger
     public String adminUrl()
     {
         return "http://localhost:" + support.getAdminPort();
+    }
+
+    /** The running Jetty server, to look at how its handlers are arranged. */
+    public Server server()
+    {
+        return support.getEnvironment().getApplicationContext().getServer();
     }
 
     public String database()

@@ -59,6 +59,12 @@ public final class TestingLedgerExtension
         return ledger;
     }
 
+    /** The engine under {@link #ledger()}, for another service instance beside it. */
+    public TestingClickHouseEngine engine()
+    {
+        return engine;
+    }
+
     static void deleteRecursively(Path root)
     {
         try (Stream<Path> paths = Files.walk(root)) {
