@@ -34,7 +34,7 @@ STAGES = [
     ("batch writer: duplicate lookup", ["io.deliveryledger.sink.ClickHouseInserter.withoutStoredEvents",
                                         "io.deliveryledger.sink.RecentEventIds"]),
     ("batch writer: country and number type (libphonenumber)", ["io.deliveryledger.analytics.AddressClassifier"]),
-    ("batch writer: RowBinary encoding and insert (clickhouse-jdbc)", ["io.deliveryledger.sink.ClickHouseInserter", "com.clickhouse."]),
+    ("batch writer: RowBinary encoding and insert (ClickHouse client)", ["io.deliveryledger.sink.StatusEventRowBinary", "io.deliveryledger.sink.ClickHouseInserter", "com.clickhouse."]),
     ("batch writer: other", ["io.deliveryledger.sink."]),
     ("intake: other (metrics, futures, answer)", ["io.deliveryledger.intake."]),
     ("read model, reconciliation, health checks", ["io.deliveryledger.readmodel.", "io.deliveryledger.reconcile.", "io.deliveryledger.health."]),

@@ -52,11 +52,11 @@ final class CommandPipeline
         SchemaMigrator migrator = clickhouse.buildMigrator();
         migrator.migrate();
         Journal journal = configuration.getJournal().openForCommand(command, metrics);
-        BatchWriter batchWriter = new BatchWriter(journal, codec, migrator, clickhouse.buildInsertHandles(), configuration.getBatchWriter().policy(), InstanceName.host(), clock, metrics);
+        Client client = clickhouse.buildClient();
+        BatchWriter batchWriter = new BatchWriter(journal, codec, migrator, clickhouse.buildInsertHandles(), client, configuration.getBatchWriter().policy(), InstanceName.host(), clock, metrics);
         batchWriter.start();
         LedgerStates ledger = new LedgerStates(clickhouse.buildDatabaseJdbi(), clickhouse.buildInsertHandles());
         Reconciler reconciler = configuration.getReconcile().build(configuration.getTwilio(), migrator, ledger, journal, codec, clock, metrics);
-        Client client = clickhouse.buildClient();
         ReadModelApplier readModel = configuration.getReadModel().buildApplier(client, migrator, Jackson.newObjectMapper(), metrics, clock);
         return new CommandPipeline(journal, batchWriter, reconciler, ledger, client, readModel);
     }

@@ -93,9 +93,12 @@ public final class DeliveryLedgerApplication
         environment.lifecycle().manage(new AutoCloseableManager(journal));
 
         ClickHouseFactory clickhouse = configuration.getClickhouse();
+        // Managed before the batch writer, so that it is closed after the writer has stopped.
+        Client clickhouseClient = clickhouse.buildClient();
+        environment.lifecycle().manage(new AutoCloseableManager(clickhouseClient));
         Jdbi jdbi = clickhouse.buildDatabaseJdbi();
         SchemaMigrator migrator = clickhouse.buildMigrator();
-        BatchWriter batchWriter = new BatchWriter(journal, codec, migrator, clickhouse.buildInsertHandles(), configuration.getBatchWriter().policy(), InstanceName.host(), clock, environment.metrics());
+        BatchWriter batchWriter = new BatchWriter(journal, codec, migrator, clickhouse.buildInsertHandles(), clickhouseClient, configuration.getBatchWriter().policy(), InstanceName.host(), clock, environment.metrics());
         environment.lifecycle().manage(new Managed()
         {
             @Override
@@ -158,8 +161,6 @@ public final class DeliveryLedgerApplication
         }
         environment.admin().addServlet("reconcile", new ReconcileServlet(reconciler, environment.getObjectMapper())).addMapping("/tasks/reconcile");
 
-        Client clickhouseClient = clickhouse.buildClient();
-        environment.lifecycle().manage(new AutoCloseableManager(clickhouseClient));
         // The read model follows status_events, whoever wrote to it; the statistics below read it.
         ReadModelFactory readModel = configuration.getReadModel();
         readModel.schedule(readModel.buildApplier(clickhouseClient, migrator, environment.getObjectMapper(), environment.metrics(), clock), environment, clock);

@@ -1,5 +1,6 @@
 package io.deliveryledger.app;
 
+import com.clickhouse.client.api.Client;
 import com.codahale.metrics.MetricRegistry;
 import io.deliveryledger.event.LedgerRecordCodec;
 import io.deliveryledger.journal.Journal;
@@ -53,8 +54,8 @@ final class DrainCommand
         ClickHouseFactory clickhouse = configuration.getClickhouse();
         for (Path directory : journals) {
             MetricRegistry metrics = new MetricRegistry();
-            try (Journal journal = configuration.getJournal().open(directory, metrics)) {
-                BatchWriter writer = new BatchWriter(journal, new LedgerRecordCodec(), clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), configuration.getBatchWriter().policy(), InstanceName.host(), Clock.systemUTC(), metrics);
+            try (Journal journal = configuration.getJournal().open(directory, metrics); Client client = clickhouse.buildClient()) {
+                BatchWriter writer = new BatchWriter(journal, new LedgerRecordCodec(), clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), client, configuration.getBatchWriter().policy(), InstanceName.host(), Clock.systemUTC(), metrics);
                 long unconfirmed = journal.lag();
                 writer.start();
                 try {

@@ -1,5 +1,6 @@
 package io.deliveryledger.sink;
 
+import com.clickhouse.client.api.Client;
 import com.codahale.metrics.Histogram;
 import com.codahale.metrics.Meter;
 import com.codahale.metrics.MetricRegistry;
@@ -79,12 +80,12 @@ public final class BatchWriter
      *        copied to another host (a cloned volume) then sends other tokens, and neither copy's
      *        batches are dropped as the other's duplicates
      */
-    public BatchWriter(Journal journal, LedgerRecordCodec codec, SchemaMigrator migrator, InsertHandles insertHandles, BatchPolicy policy, String host, Clock clock, MetricRegistry metrics)
+    public BatchWriter(Journal journal, LedgerRecordCodec codec, SchemaMigrator migrator, InsertHandles insertHandles, Client client, BatchPolicy policy, String host, Clock clock, MetricRegistry metrics)
     {
         this.journal = requireNonNull(journal, "journal is null");
         this.codec = requireNonNull(codec, "codec is null");
         this.migrator = requireNonNull(migrator, "migrator is null");
-        this.inserter = new ClickHouseInserter(insertHandles, policy.duplicateWindow(), clock, new AddressClassifier(PhoneNumberUtil.getInstance()), codec);
+        this.inserter = new ClickHouseInserter(insertHandles, client, policy.duplicateWindow(), clock, new AddressClassifier(PhoneNumberUtil.getInstance()), codec);
         this.policy = requireNonNull(policy, "policy is null");
         this.backoff = IntervalFunction.ofExponentialRandomBackoff(policy.initialBackoff(), 2.0, 0.5, policy.maxBackoff());
         this.clock = requireNonNull(clock, "clock is null");

@@ -1,7 +1,10 @@
 package io.deliveryledger.sink;
 
+import com.clickhouse.client.api.Client;
+import com.clickhouse.client.api.insert.InsertResponse;
+import com.clickhouse.client.api.insert.InsertSettings;
+import com.clickhouse.data.ClickHouseFormat;
 import io.deliveryledger.analytics.AddressClassifier;
-import io.deliveryledger.analytics.AddressClassifier.AddressClassification;
 import io.deliveryledger.event.LedgerRecord;
 import io.deliveryledger.event.LedgerRecordCodec;
 import io.deliveryledger.event.RejectedRequest;
@@ -13,10 +16,7 @@ import org.jdbi.v3.core.statement.PreparedBatch;
 import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 import java.nio.charset.StandardCharsets;
-import java.sql.PreparedStatement;
-import java.sql.SQLException;
 import java.sql.Timestamp;
-import java.sql.Types;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -24,6 +24,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 
 import static java.util.Objects.requireNonNull;
 
@@ -50,12 +51,6 @@ final class ClickHouseInserter
     private static final String REFUSALS = "refused";
     private static final int MAX_DETAIL_LENGTH = 2000;
 
-    // Every column in table order: the driver's binary insert path writes whole rows.
-    private static final String INSERT_EVENT = """
-            INSERT INTO status_events (event_id, received_at, event_time, inserted_at, source, direction, account_sid, message_sid,
-                messaging_service_sid, status, status_rank, error_code, from_address, to_address, api_version,
-                idempotency_token, journal_position, tags, parameters, country, number_type, channel)
-            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
     private static final String INSERT_REJECTED = """
             INSERT INTO rejected_requests (received_at, inserted_at, endpoint, reason, detail, account_sid, message_sid, url, journal_position, parameters)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
@@ -63,17 +58,23 @@ final class ClickHouseInserter
     private static final int LOOKUP_CHUNK = 5000;
 
     private final InsertHandles handles;
+    private final Client client;
     private final Duration duplicateWindow;
     private final Clock clock;
-    private final AddressClassifier classifier;
+    private final StatusEventRowBinary eventRows;
     private final LedgerRecordCodec codec;
 
-    ClickHouseInserter(InsertHandles handles, Duration duplicateWindow, Clock clock, AddressClassifier classifier, LedgerRecordCodec codec)
+    /**
+     * @param handles connections for the duplicate lookup and the rejected requests
+     * @param client for the events, which go as RowBinary of this class's own making
+     */
+    ClickHouseInserter(InsertHandles handles, Client client, Duration duplicateWindow, Clock clock, AddressClassifier classifier, LedgerRecordCodec codec)
     {
         this.handles = requireNonNull(handles, "handles is null");
+        this.client = requireNonNull(client, "client is null");
         this.duplicateWindow = requireNonNull(duplicateWindow, "duplicateWindow is null");
         this.clock = requireNonNull(clock, "clock is null");
-        this.classifier = requireNonNull(classifier, "classifier is null");
+        this.eventRows = new StatusEventRowBinary(requireNonNull(classifier, "classifier is null"));
         this.codec = requireNonNull(codec, "codec is null");
     }
 
@@ -105,20 +106,20 @@ final class ClickHouseInserter
      */
     Outcome insert(Batch batch)
     {
-        Timestamp insertedAt = Timestamp.from(clock.instant());
+        Instant insertedAt = clock.instant();
         List<Refusal> refusals = new ArrayList<>();
         // Rejected requests first: once a batch's events are visible, everything before them is stored.
-        insertSplitting(batch, REJECTED_TABLE, batch.rejectedRequests(), (handle, rows) -> insertRejected(handle, rows, insertedAt), refusals);
+        insertSplitting(batch, REJECTED_TABLE, batch.rejectedRequests(), (token, rows) -> insertRejected(token, rows, insertedAt), refusals);
         List<Positioned<StatusEvent>> fresh = withoutCopiesInBatch(batch.events());
         if (!fresh.isEmpty() && !duplicateWindow.isZero()) {
             try (Handle handle = handles.open(batch.deduplicationToken(EVENTS_TABLE, fresh))) {
                 fresh = withoutStoredEvents(handle, fresh);
             }
         }
-        insertSplitting(batch, EVENTS_TABLE, fresh, (handle, rows) -> insertEvents(handle, rows, insertedAt), refusals);
+        insertSplitting(batch, EVENTS_TABLE, fresh, (token, rows) -> insertEvents(token, rows, insertedAt), refusals);
         List<Refusal> unstorable = new ArrayList<>();
         List<Positioned<RejectedRequest>> set = refusals.stream().map(refusal -> new Positioned<>(refusal.position(), setAside(refusal))).toList();
-        insertSplitting(batch, REJECTED_TABLE + ":" + REFUSALS, set, (handle, rows) -> insertRejected(handle, rows, insertedAt), unstorable);
+        insertSplitting(batch, REJECTED_TABLE + ":" + REFUSALS, set, (token, rows) -> insertRejected(token, rows, insertedAt), unstorable);
         return new Outcome(batch.events().size() - fresh.size(), refusals.size(), unstorable);
     }
 
@@ -131,8 +132,8 @@ final class ClickHouseInserter
         if (rows.isEmpty()) {
             return;
         }
-        try (Handle handle = handles.open(batch.deduplicationToken(tokenTable, rows))) {
-            insert.insert(handle, rows);
+        try {
+            insert.insert(batch.deduplicationToken(tokenTable, rows), rows);
         }
         catch (RuntimeException e) {
             if (InsertFailure.classify(e) == InsertFailure.RETRYABLE) {
@@ -148,10 +149,11 @@ final class ClickHouseInserter
         }
     }
 
+    /** One insert of {@code rows}, carrying {@code deduplicationToken}. */
     @FunctionalInterface
     private interface RowsInsert<T>
     {
-        void insert(Handle handle, List<Positioned<T>> rows);
+        void insert(String deduplicationToken, List<Positioned<T>> rows);
     }
 
     /** A refused record as a rejected request: ClickHouse's reason, and the whole record to replay it from. */
@@ -174,73 +176,48 @@ final class ClickHouseInserter
         return root.getMessage() == null ? root.toString() : root.getMessage();
     }
 
-    /**
-     * Binds with JDBC itself, not Jdbi: Jdbi looks up an argument factory for each of the 22 values of
-     * every row, which cost three times what the driver's RowBinary encoding of the row did
-     * (bench/README.md, "Where the time goes").
-     */
-    private void insertEvents(Handle handle, List<Positioned<StatusEvent>> events, Timestamp insertedAt)
+    private void insertEvents(String deduplicationToken, List<Positioned<StatusEvent>> events, Instant insertedAt)
     {
-        try (PreparedStatement insert = handle.getConnection().prepareStatement(INSERT_EVENT)) {
-            for (Positioned<StatusEvent> positioned : events) {
-                StatusEvent event = positioned.record();
-                // Here, because every event reaches ClickHouse through this insert, whatever its source.
-                AddressClassification classification = classifier.classify(event);
-                insert.setString(1, event.eventId());
-                insert.setTimestamp(2, Timestamp.from(event.receivedAt()));
-                insert.setTimestamp(3, Timestamp.from(event.eventTime()));
-                insert.setTimestamp(4, insertedAt);
-                insert.setString(5, event.source().columnValue());
-                insert.setString(6, event.direction());
-                insert.setString(7, event.accountSid());
-                insert.setString(8, event.messageSid());
-                insert.setString(9, event.messagingServiceSid().orElse(""));
-                insert.setString(10, event.status().wireName());
-                insert.setInt(11, event.status().rank());
-                if (event.errorCode().isPresent()) {
-                    insert.setInt(12, event.errorCode().getAsInt());
-                }
-                else {
-                    insert.setNull(12, Types.INTEGER);
-                }
-                insert.setString(13, event.from());
-                insert.setString(14, event.to());
-                insert.setString(15, event.apiVersion().orElse(""));
-                insert.setString(16, event.idempotencyToken().orElse(""));
-                insert.setLong(17, positioned.position());
-                insert.setObject(18, event.tags());
-                insert.setObject(19, event.parameters());
-                insert.setString(20, classification.country());
-                insert.setString(21, classification.numberType());
-                insert.setString(22, classification.channel());
-                insert.addBatch();
-            }
-            insert.executeBatch();
+        InsertSettings settings = new InsertSettings()
+                .setDeduplicationToken(deduplicationToken)
+                // A retry after a view's insert failed must still reach that view, though the table has the block.
+                .serverSetting("deduplicate_blocks_in_dependent_materialized_views", "1");
+        try (InsertResponse response = client.insert(EVENTS_TABLE, eventRows.rows(events, insertedAt), ClickHouseFormat.RowBinaryWithNamesAndTypes, settings).get()) {
+            // Nothing to read: the insert is done once ClickHouse has answered.
         }
-        catch (SQLException e) {
-            // As Jdbi would: InsertFailure classifies the SQLException it carries.
-            throw new UnableToExecuteStatementException(e, null);
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while inserting into " + EVENTS_TABLE, e);
+        }
+        catch (ExecutionException e) {
+            // InsertFailure classifies the cause: ClickHouse's error code, or a value this side could not encode.
+            throw new IllegalStateException("Insert into " + EVENTS_TABLE + " failed: " + e.getCause().getMessage(), e.getCause());
+        }
+        catch (Exception e) {
+            throw new IllegalStateException("Insert into " + EVENTS_TABLE + " failed: " + e.getMessage(), e);
         }
     }
 
-    private static void insertRejected(Handle handle, List<Positioned<RejectedRequest>> rejectedRequests, Timestamp insertedAt)
+    private void insertRejected(String deduplicationToken, List<Positioned<RejectedRequest>> rejectedRequests, Instant insertedAt)
     {
-        PreparedBatch insert = handle.prepareBatch(INSERT_REJECTED);
-        for (Positioned<RejectedRequest> positioned : rejectedRequests) {
-            RejectedRequest rejected = positioned.record();
-            insert.add(
-                    Timestamp.from(rejected.receivedAt()),
-                    insertedAt,
-                    rejected.endpoint(),
-                    rejected.reason(),
-                    rejected.detail(),
-                    rejected.accountSid(),
-                    rejected.messageSid(),
-                    rejected.url(),
-                    positioned.position(),
-                    mapArgument(rejected.parameters()));
+        try (Handle handle = handles.open(deduplicationToken)) {
+            PreparedBatch insert = handle.prepareBatch(INSERT_REJECTED);
+            for (Positioned<RejectedRequest> positioned : rejectedRequests) {
+                RejectedRequest rejected = positioned.record();
+                insert.add(
+                        Timestamp.from(rejected.receivedAt()),
+                        Timestamp.from(insertedAt),
+                        rejected.endpoint(),
+                        rejected.reason(),
+                        rejected.detail(),
+                        rejected.accountSid(),
+                        rejected.messageSid(),
+                        rejected.url(),
+                        positioned.position(),
+                        mapArgument(rejected.parameters()));
+            }
+            insert.execute();
         }
-        insert.execute();
     }
 
     /** Jdbi has no mapping for a Map; the driver takes one as a ClickHouse Map(String, String). */

@@ -1,5 +1,6 @@
 package io.deliveryledger.sink;
 
+import com.clickhouse.client.api.Client;
 import com.codahale.metrics.MetricRegistry;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import io.deliveryledger.app.ClickHouseFactory;
@@ -17,6 +18,7 @@ import io.deliveryledger.testing.TestingLedger;
 import io.deliveryledger.twilio.ParsedWebhook;
 import io.deliveryledger.twilio.WebhookParser;
 import org.jdbi.v3.core.Jdbi;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
@@ -50,6 +52,14 @@ final class BatchWriterTest
     @TempDir
     Path directory;
 
+    private final List<Client> clients = new ArrayList<>();
+
+    @AfterEach
+    void closeClients()
+    {
+        clients.forEach(Client::close);
+    }
+
     @Test
     void storesEveryJournalRecordAndAcknowledgesThemEvenAnUndecodableOne()
             throws Exception
@@ -65,7 +75,7 @@ final class BatchWriterTest
             journal.append("{\"type\":\"from_the_future\"}".getBytes(StandardCharsets.UTF_8)).get();
             journal.append(codec.encode(event(after))).get();
 
-            BatchWriter writer = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), POLICY, "test-host", Clock.systemUTC(), new MetricRegistry());
+            BatchWriter writer = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), client(clickhouse), POLICY, "test-host", Clock.systemUTC(), new MetricRegistry());
             drain(journal, writer);
 
             Jdbi database = clickhouse.buildDatabaseJdbi();
@@ -111,7 +121,7 @@ final class BatchWriterTest
             String unstorable = StatusCallbacks.messageSid();
             journal.append(codec.encode(event(UNSTORABLE_ACCOUNT, unstorable, Map.of("campaign", "poison")))).get();
 
-            BatchWriter writer = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), POLICY, "test-host", Clock.systemUTC(), metrics);
+            BatchWriter writer = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), client(clickhouse), POLICY, "test-host", Clock.systemUTC(), metrics);
             drain(journal, writer);
 
             List<String> stored = database.withHandle(handle -> handle.createQuery("SELECT message_sid FROM status_events ORDER BY journal_position").mapTo(String.class).list());
@@ -154,10 +164,10 @@ final class BatchWriterTest
             // A writer stored positions 0-2, then crashed before acknowledging them: what it left behind.
             new InFlightBatchFile(journalDirectory).write(journal.id(), 2);
             List<Positioned<RejectedRequest>> firstThree = List.of(new Positioned<>(0, rejected.get(0)), new Positioned<>(1, rejected.get(1)), new Positioned<>(2, rejected.get(2)));
-            new ClickHouseInserter(clickhouse.buildInsertHandles(), Duration.ofHours(1), Clock.systemUTC(), new AddressClassifier(PhoneNumberUtil.getInstance()), codec)
+            new ClickHouseInserter(clickhouse.buildInsertHandles(), client(clickhouse), Duration.ofHours(1), Clock.systemUTC(), new AddressClassifier(PhoneNumberUtil.getInstance()), codec)
                     .insert(new Batch(BatchWriter.origin(journal.id(), "test-host"), 0, new JournalMark(2, 0), List.of(), firstThree));
 
-            BatchWriter writer = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), POLICY, "test-host", Clock.systemUTC(), new MetricRegistry());
+            BatchWriter writer = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), client(clickhouse), POLICY, "test-host", Clock.systemUTC(), new MetricRegistry());
             drain(journal, writer);
         }
 
@@ -194,7 +204,7 @@ final class BatchWriterTest
                     journal.append(codec.encode(event(sid))).get();
                     stored.add(sid);
                 }
-                BatchWriter writer = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), POLICY, host.getValue(), Clock.systemUTC(), new MetricRegistry());
+                BatchWriter writer = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), client(clickhouse), POLICY, host.getValue(), Clock.systemUTC(), new MetricRegistry());
                 drain(journal, writer);
             }
         }
@@ -220,9 +230,9 @@ final class BatchWriterTest
             try (Journal journal = openJournal(directory.resolve("journal-" + window.toSeconds()))) {
                 journal.append(codec.encode(event)).get();
                 journal.append(codec.encode(event)).get();
-                drain(journal, new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), policy, "test-host", Clock.systemUTC(), metrics));
+                drain(journal, new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), client(clickhouse), policy, "test-host", Clock.systemUTC(), metrics));
                 journal.append(codec.encode(event)).get();
-                drain(journal, new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), policy, "test-host", Clock.systemUTC(), metrics));
+                drain(journal, new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), client(clickhouse), policy, "test-host", Clock.systemUTC(), metrics));
             }
             Jdbi database = clickhouse.buildDatabaseJdbi();
             long rows = database.withHandle(handle -> handle.createQuery("SELECT count() FROM status_events").mapTo(Long.class).one());
@@ -261,5 +271,12 @@ final class BatchWriterTest
     {
         ParsedWebhook parsed = new WebhookParser().parseStatusCallback(StatusCallbacks.callback(account, sid, "delivered"), tags, Instant.now(), Optional.empty());
         return ((ParsedWebhook.Accepted) parsed).event();
+    }
+
+    private Client client(ClickHouseFactory clickhouse)
+    {
+        Client client = clickhouse.buildClient();
+        clients.add(client);
+        return client;
     }
 }

@@ -1,9 +1,12 @@
 package io.deliveryledger.sink;
 
+import com.clickhouse.client.api.Client;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import io.deliveryledger.analytics.AddressClassifier;
 import io.deliveryledger.event.LedgerRecordCodec;
+import io.deliveryledger.event.MessageStatus;
 import io.deliveryledger.event.RejectedRequest;
+import io.deliveryledger.event.Source;
 import io.deliveryledger.event.StatusEvent;
 import io.deliveryledger.journal.JournalMark;
 import io.deliveryledger.schema.SchemaMigrator;
@@ -22,6 +25,7 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.math.BigInteger;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -30,6 +34,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
@@ -44,6 +49,7 @@ final class ClickHouseInserterTest
     private static TestingClickHouseEngine engine;
     private static ClickHouseFactory clickhouse;
     private static Jdbi database;
+    private static Client client;
 
     @BeforeAll
     static void start()
@@ -52,6 +58,7 @@ final class ClickHouseInserterTest
         engine.start();
         clickhouse = TestingLedger.clickhouseSettings(engine, "inserter");
         database = clickhouse.buildDatabaseJdbi();
+        client = clickhouse.buildClient();
         SchemaMigrator migrator = clickhouse.buildMigrator();
         assertThat(migrator.migrate()).isPositive();
         assertThat(clickhouse.buildMigrator().migrate()).as("migrations are applied once").isZero();
@@ -60,6 +67,7 @@ final class ClickHouseInserterTest
     @AfterAll
     static void stop()
     {
+        client.close();
         engine.close();
     }
 
@@ -72,7 +80,7 @@ final class ClickHouseInserterTest
         }
         // The same events twice within the batch, as a Twilio retry would be.
         events.add(new Positioned<>(12_000, events.get(0).record()));
-        ClickHouseInserter inserter = new ClickHouseInserter(clickhouse.buildInsertHandles(), Duration.ofHours(1), Clock.systemUTC(), new AddressClassifier(PhoneNumberUtil.getInstance()), new LedgerRecordCodec());
+        ClickHouseInserter inserter = new ClickHouseInserter(clickhouse.buildInsertHandles(), client, Duration.ofHours(1), Clock.systemUTC(), new AddressClassifier(PhoneNumberUtil.getInstance()), new LedgerRecordCodec());
         UUID journal = UUID.randomUUID();
         RejectedRequest rejected = new RejectedRequest(Instant.now(), "/twilio/status", "unknown_status", "bad", ACCOUNT, "SMx", "http://x", Map.of("a", "b"));
 
@@ -96,7 +104,7 @@ final class ClickHouseInserterTest
     @Test
     void copiesAreRecognisedWithinTheDuplicateWindowOfTheOriginal()
     {
-        ClickHouseInserter inserter = new ClickHouseInserter(clickhouse.buildInsertHandles(), Duration.ofHours(1), Clock.systemUTC(), new AddressClassifier(PhoneNumberUtil.getInstance()), new LedgerRecordCodec());
+        ClickHouseInserter inserter = new ClickHouseInserter(clickhouse.buildInsertHandles(), client, Duration.ofHours(1), Clock.systemUTC(), new AddressClassifier(PhoneNumberUtil.getInstance()), new LedgerRecordCodec());
         UUID journal = UUID.randomUUID();
         String sid = StatusCallbacks.messageSid();
         Instant original = Instant.now().minus(Duration.ofHours(3));
@@ -108,6 +116,53 @@ final class ClickHouseInserterTest
         // The same content two hours later is past the window: stored again, as documented.
         assertThat(inserter.insert(batchOf(journal, 3, event(sid, "sent", original.plus(Duration.ofHours(2))))).skipped()).isZero();
         assertThat(count("SELECT count() FROM status_events WHERE message_sid = '" + sid + "'")).isEqualTo(2);
+    }
+
+    @Test
+    void everyColumnIsStoredAsTheRecordSaysAndAnEventIdThatIsNoneIsRefused()
+    {
+        ClickHouseInserter inserter = new ClickHouseInserter(clickhouse.buildInsertHandles(), client, Duration.ofHours(1), Clock.systemUTC(), new AddressClassifier(PhoneNumberUtil.getInstance()), new LedgerRecordCodec());
+        StatusEvent parsed = event(StatusCallbacks.messageSid(), "undelivered");
+        Instant eventTime = Instant.parse("2026-11-27T15:30:00.123456789Z");
+        Map<String, String> tags = Map.of("campagne", "été 🚀", "空", "", "", "empty name");
+        Map<String, String> parameters = Map.of("Body", "Ünïcödé ✓ 𝄞 مرحبا", "ErrorCode", "30008");
+        StatusEvent hostile = new StatusEvent(parsed.eventId(), Source.RECONCILE, parsed.receivedAt(), eventTime, ACCOUNT, parsed.messageSid(), Optional.of("MG" + "1".repeat(32)),
+                MessageStatus.UNDELIVERED, OptionalInt.of(30008), "whatsapp:+447700900123", "+15558675310", "outbound", Optional.empty(), Optional.of("idem-ü"), tags, parameters);
+        StatusEvent noTags = new StatusEvent(event(StatusCallbacks.messageSid(), "sent").eventId(), Source.CALLBACK, parsed.receivedAt(), eventTime, ACCOUNT, StatusCallbacks.messageSid(), Optional.empty(),
+                MessageStatus.SENT, OptionalInt.empty(), "+15017122661", "+15558675310", "outbound", Optional.of("2010-04-01"), Optional.empty(), Map.of(), Map.of());
+        StatusEvent badId = new StatusEvent("e".repeat(31), Source.CALLBACK, parsed.receivedAt(), eventTime, ACCOUNT, StatusCallbacks.messageSid(), Optional.empty(),
+                MessageStatus.SENT, OptionalInt.empty(), "+15017122661", "+15558675310", "outbound", Optional.empty(), Optional.empty(), Map.of(), Map.of());
+        long bigPosition = 1L << 40;
+        List<Positioned<StatusEvent>> events = List.of(new Positioned<>(bigPosition, hostile), new Positioned<>(bigPosition + 1, badId), new Positioned<>(bigPosition + 2, noTags));
+
+        ClickHouseInserter.Outcome outcome = inserter.insert(new Batch(UUID.randomUUID(), bigPosition, new JournalMark(bigPosition + 3, 3), events, List.of()));
+
+        assertThat(outcome.refused()).isEqualTo(1);
+        assertThat(outcome.unstorable()).isEmpty();
+        Map<String, Object> stored = database.withHandle(handle -> handle.createQuery("""
+                        SELECT event_id, toUnixTimestamp64Milli(event_time) AS event_time, source, messaging_service_sid, status, status_rank, error_code,
+                               from_address, api_version, idempotency_token, journal_position, tags, parameters, channel
+                        FROM status_events WHERE message_sid = :sid""")
+                .bind("sid", hostile.messageSid()).mapToMap().one());
+        assertThat(stored).containsEntry("event_id", hostile.eventId())
+                .containsEntry("event_time", eventTime.toEpochMilli())
+                .containsEntry("source", "reconcile")
+                .containsEntry("messaging_service_sid", "MG" + "1".repeat(32))
+                .containsEntry("status", "undelivered")
+                .containsEntry("status_rank", (short) 5)
+                .containsEntry("error_code", 30008L)
+                .containsEntry("from_address", "whatsapp:+447700900123")
+                .containsEntry("api_version", "")
+                .containsEntry("idempotency_token", "idem-ü")
+                .containsEntry("journal_position", BigInteger.valueOf(bigPosition))
+                .containsEntry("tags", tags)
+                .containsEntry("parameters", parameters)
+                .containsEntry("channel", "whatsapp");
+        assertThat(count("SELECT count() FROM status_events WHERE message_sid = '%s' AND error_code IS NULL AND length(tags) = 0 AND length(parameters) = 0 AND api_version = '2010-04-01'"
+                .formatted(noTags.messageSid()))).isEqualTo(1);
+        String detail = database.withHandle(handle -> handle.createQuery("SELECT detail FROM rejected_requests WHERE message_sid = :sid AND reason = 'refused_by_clickhouse'")
+                .bind("sid", badId.messageSid()).mapTo(String.class).one());
+        assertThat(detail).contains("is not 32 ASCII characters");
     }
 
     private static Batch batchOf(UUID journal, long position, StatusEvent event)
