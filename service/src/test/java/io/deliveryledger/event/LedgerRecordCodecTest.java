@@ -6,9 +6,12 @@ import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import org.junit.jupiter.api.Test;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -78,6 +81,47 @@ final class LedgerRecordCodecTest
         byte[] written = EARLIER_VERSIONS.writerFor(LedgerRecord.class).writeValueAsBytes(rejected);
         assertThat(new String(written, StandardCharsets.UTF_8)).contains("\"receivedAt\":\"2026-12-01T10:15:30.123456789Z\"");
         assertThat(codec.decode(written)).isEqualTo(rejected);
+    }
+
+    @Test
+    void timesOfEveryFormRoundTripOrReadAsJacksonReadsThem()
+            throws Exception
+    {
+        Random random = new Random(20261202);
+        for (int round = 0; round < 10_000; round++) {
+            long seconds = random.nextLong(4_102_444_800L);
+            int nanos = switch (random.nextInt(4)) {
+                case 0 -> 0;
+                case 1 -> random.nextInt(1000) * 1_000_000;
+                case 2 -> random.nextInt(1_000_000) * 1000;
+                default -> random.nextInt(1_000_000_000);
+            };
+            RejectedRequest rejected = new RejectedRequest(Instant.ofEpochSecond(seconds, nanos), "status", "reason", "detail", "", "", "", Map.of());
+            assertThat(codec.decode(codec.encode(rejected))).isEqualTo(rejected);
+        }
+
+        String written = new String(codec.encode(rejected(Map.of())), StandardCharsets.UTF_8);
+        assertThat(written).contains("\"receivedAt\":1796120130.000000000");
+        Map<String, Instant> forms = Map.of(
+                "1796120130.5", Instant.parse("2026-12-01T10:15:30.5Z"),
+                "1796120130.000000001", Instant.parse("2026-12-01T10:15:30.000000001Z"),
+                "1796120130", Instant.parse("2026-12-01T10:15:30Z"),
+                "1.7961201305E9", Instant.parse("2026-12-01T10:15:30.5Z"),
+                "1796120130.1234567891", Instant.parse("2026-12-01T10:15:30.123456789Z"),
+                "0.25", Instant.parse("1970-01-01T00:00:00.25Z"));
+        forms.forEach((form, instant) -> {
+            byte[] record = written.replace("1796120130.000000000", form).getBytes(StandardCharsets.UTF_8);
+            try {
+                assertThat(((RejectedRequest) codec.decode(record)).receivedAt()).as(form).isEqualTo(instant);
+                assertThat(((RejectedRequest) EARLIER_VERSIONS.readerFor(LedgerRecord.class).readValue(record)).receivedAt()).as("Jackson's reading of " + form).isEqualTo(instant);
+            }
+            catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        });
+        for (String other : List.of(".5", "5.", "-1.5", "1.5e3", "1234567890123.5", "1.1234567891")) {
+            assertThat(EpochSecondsDeserializer.fromDigits(other.toCharArray(), 0, other.length())).as(other).isNull();
+        }
     }
 
     private static RejectedRequest rejected(Map<String, String> parameters)
