@@ -13,7 +13,6 @@ import io.deliveryledger.sink.Batch.Positioned;
 import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.argument.Argument;
 import org.jdbi.v3.core.statement.PreparedBatch;
-import org.jdbi.v3.core.statement.UnableToExecuteStatementException;
 
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
