@@ -1,7 +1,6 @@
 package io.deliveryledger.sink;
 
 import com.clickhouse.client.api.Client;
-import com.clickhouse.client.api.insert.InsertResponse;
 import com.clickhouse.client.api.insert.InsertSettings;
 import com.clickhouse.data.ClickHouseFormat;
 import io.deliveryledger.analytics.AddressClassifier;
@@ -181,8 +180,9 @@ final class ClickHouseInserter
                 .setDeduplicationToken(deduplicationToken)
                 // A retry after a view's insert failed must still reach that view, though the table has the block.
                 .serverSetting("deduplicate_blocks_in_dependent_materialized_views", "1");
-        try (InsertResponse response = client.insert(EVENTS_TABLE, eventRows.rows(events, insertedAt), ClickHouseFormat.RowBinaryWithNamesAndTypes, settings).get()) {
-            // Nothing to read: the insert is done once ClickHouse has answered.
+        try {
+            // The insert is done once ClickHouse has answered; there is nothing to read.
+            client.insert(EVENTS_TABLE, eventRows.rows(events, insertedAt), ClickHouseFormat.RowBinaryWithNamesAndTypes, settings).get().close();
         }
         catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -191,9 +191,6 @@ final class ClickHouseInserter
         catch (ExecutionException e) {
             // InsertFailure classifies the cause: ClickHouse's error code, or a value this side could not encode.
             throw new IllegalStateException("Insert into " + EVENTS_TABLE + " failed: " + e.getCause().getMessage(), e.getCause());
-        }
-        catch (Exception e) {
-            throw new IllegalStateException("Insert into " + EVENTS_TABLE + " failed: " + e.getMessage(), e);
         }
     }
 
