@@ -97,8 +97,10 @@ final class TwoInstancesDuplicatesIntegrationTest
                 ConfigOverride.config("twilio.publicBaseUrl", proxy.baseUrl().toString()),
                 ConfigOverride.config("twilio.apiBaseUrl", "http://127.0.0.1:" + apiPort),
                 ConfigOverride.config("batchWriter.maxAge", MAX_AGE),
-                // Without its lookup this instance stores every copy it receives, so copies stored by both
-                // instances do not depend on their batches overlapping (fast inserts made that rare).
+                // Without their lookups both instances store every copy they receive, so a callback whose
+                // copies went to both is stored by both, whatever the timing of their batches (faster
+                // inserts made overlapping batches rare, and with one lookup left the other instance's
+                // copy was usually found: no event stored by both, CI at 50b1709).
                 ConfigOverride.config("batchWriter.duplicateWindow", "0s")).start();
         resources.add(ledger::close);
         killable = startKillable(engine, database, proxy, apiPort, killablePort, killableAdminPort, "first-run.log");
@@ -190,6 +192,7 @@ final class TwoInstancesDuplicatesIntegrationTest
                 .redirectErrorStream(true)
                 .redirectOutput(directory.resolve(logName).toFile());
         builder.command().add(1, "-Ddw.batchWriter.maxAge=" + MAX_AGE);
+        builder.command().add(1, "-Ddw.batchWriter.duplicateWindow=0s");
         builder.command().add(1, "-Ddw.reconcile.schedule=false");
         builder.environment().put("HTTP_PORT", String.valueOf(port));
         builder.environment().put("ADMIN_PORT", String.valueOf(adminPort));
