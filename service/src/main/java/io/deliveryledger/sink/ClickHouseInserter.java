@@ -2,6 +2,8 @@ package io.deliveryledger.sink;
 
 import com.clickhouse.client.api.Client;
 import com.clickhouse.client.api.insert.InsertSettings;
+import com.clickhouse.client.api.query.GenericRecord;
+import com.clickhouse.client.api.query.QuerySettings;
 import com.clickhouse.data.ClickHouseFormat;
 import io.deliveryledger.analytics.AddressClassifier;
 import io.deliveryledger.event.LedgerRecord;
@@ -13,7 +15,6 @@ import org.jdbi.v3.core.Handle;
 import org.jdbi.v3.core.argument.Argument;
 import org.jdbi.v3.core.statement.PreparedBatch;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
@@ -53,7 +54,8 @@ final class ClickHouseInserter
             INSERT INTO rejected_requests (received_at, inserted_at, endpoint, reason, detail, account_sid, message_sid, url, journal_position, parameters)
             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)""";
 
-    private static final int LOOKUP_CHUNK = 5000;
+    /** ClickHouse's default: the duplicate lookup raises it for longer statements only. */
+    private static final int DEFAULT_MAX_QUERY_SIZE = 262_144;
 
     private final InsertHandles handles;
     private final Client client;
@@ -63,8 +65,8 @@ final class ClickHouseInserter
     private final LedgerRecordCodec codec;
 
     /**
-     * @param handles connections for the duplicate lookup and the rejected requests
-     * @param client for the events, which go as RowBinary of this class's own making
+     * @param handles connections for the rejected requests
+     * @param client for the duplicate lookup and the events, which go as RowBinary of this class's own making
      */
     ClickHouseInserter(InsertHandles handles, Client client, Duration duplicateWindow, Clock clock, AddressClassifier classifier, LedgerRecordCodec codec)
     {
@@ -110,9 +112,7 @@ final class ClickHouseInserter
         insertSplitting(batch, REJECTED_TABLE, batch.rejectedRequests(), (token, rows) -> insertRejected(token, rows, insertedAt), refusals);
         List<Positioned<StatusEvent>> fresh = withoutCopiesInBatch(batch.events());
         if (!fresh.isEmpty() && !duplicateWindow.isZero()) {
-            try (Handle handle = handles.open(batch.deduplicationToken(EVENTS_TABLE, fresh))) {
-                fresh = withoutStoredEvents(handle, fresh);
-            }
+            fresh = withoutStoredEvents(fresh);
         }
         insertSplitting(batch, EVENTS_TABLE, fresh, (token, rows) -> insertEvents(token, rows, insertedAt), refusals);
         List<Refusal> unstorable = new ArrayList<>();
@@ -157,7 +157,7 @@ final class ClickHouseInserter
     /** A refused record as a rejected request: ClickHouse's reason, and the whole record to replay it from. */
     private RejectedRequest setAside(Refusal refusal)
     {
-        Map<String, String> payload = Map.of("payload", new String(codec.encode(refusal.record()), StandardCharsets.UTF_8));
+        Map<String, String> payload = Map.of("payload", codec.json(refusal.record()));
         String message = refusal.message();
         // Cut between code points: half a surrogate pair is not text.
         String detail = message.codePointCount(0, message.length()) <= MAX_DETAIL_LENGTH ? message : message.substring(0, message.offsetByCodePoints(0, MAX_DETAIL_LENGTH)) + "...";
@@ -238,7 +238,7 @@ final class ClickHouseInserter
      * follow within seconds, so the window bounds the work without missing those; only an exact copy
      * arriving later than that is stored again.
      */
-    private List<Positioned<StatusEvent>> withoutStoredEvents(Handle handle, List<Positioned<StatusEvent>> events)
+    private List<Positioned<StatusEvent>> withoutStoredEvents(List<Positioned<StatusEvent>> events)
     {
         Map<String, Positioned<StatusEvent>> byId = new LinkedHashMap<>();
         Instant oldest = Instant.MAX;
@@ -246,18 +246,17 @@ final class ClickHouseInserter
             byId.put(positioned.record().eventId(), positioned);
             oldest = oldest.isBefore(positioned.record().receivedAt()) ? oldest : positioned.record().receivedAt();
         }
-        Timestamp since = Timestamp.from(oldest.minus(duplicateWindow));
-        List<String> eventIds = List.copyOf(byId.keySet());
-        // Chunks keep each lookup below ClickHouse's max_query_size (256 KiB by default). The ids go as one
-        // comma-separated string (they are hex): a placeholder per id made Jdbi and the JDBC driver parse
-        // statements of 5,000 placeholders, a twelfth of the service's CPU, and the engine's set from a
-        // subquery is built faster than from a literal tuple (bench/README.md, "Where the time goes").
-        for (int start = 0; start < eventIds.size(); start += LOOKUP_CHUNK) {
-            handle.createQuery("SELECT DISTINCT event_id FROM status_events WHERE received_at >= :since AND event_id IN (SELECT arrayJoin(splitByChar(',', :eventIds)))")
-                    .bind("since", since)
-                    .bind("eventIds", String.join(",", eventIds.subList(start, Math.min(eventIds.size(), start + LOOKUP_CHUNK))))
-                    .mapTo(String.class)
-                    .forEach(byId::remove);
+        // One statement per batch: each reads the event ids of the whole window, so a batch looked up in
+        // chunks read them once per chunk. The ids go inline as one comma-separated string (hex; quoted all
+        // the same): as query parameters they would travel in the URL. A placeholder per id made the JDBC
+        // driver parse statements of thousands of placeholders, and the engine builds the set from a
+        // subquery faster than from a literal tuple (bench/README.md, "Where the time goes").
+        String sql = "SELECT DISTINCT event_id FROM status_events WHERE received_at >= fromUnixTimestamp64Milli(toInt64(%d), 'UTC') AND event_id IN (SELECT arrayJoin(splitByChar(',', '%s')))"
+                .formatted(oldest.minus(duplicateWindow).toEpochMilli(), String.join(",", byId.keySet()).replace("\\", "\\\\").replace("'", "\\'"));
+        // The statement grows with the batch (20,000 events make 660 KB); in bytes, at most 3 per char.
+        QuerySettings settings = new QuerySettings().serverSetting("max_query_size", String.valueOf(Math.max(DEFAULT_MAX_QUERY_SIZE, 3L * sql.length())));
+        for (GenericRecord stored : client.queryAll(sql, settings)) {
+            byId.remove(stored.getString("event_id"));
         }
         return List.copyOf(byId.values());
     }
