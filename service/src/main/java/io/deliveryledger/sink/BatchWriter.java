@@ -193,7 +193,7 @@ public final class BatchWriter
         for (Refusal refusal : outcome.unstorable()) {
             unstorableRecords.mark();
             log.error("ClickHouse refused journal record {} and its rejected_requests row ({}); the record: {}", refusal.position(), refusal.message(),
-                    new String(codec.encode(refusal.record()), StandardCharsets.UTF_8));
+                    codec.json(refusal.record()));
         }
     }
 
@@ -279,7 +279,7 @@ public final class BatchWriter
         catch (IOException | RuntimeException e) {
             log.error("Journal record {} cannot be decoded; storing it in rejected_requests", record.position(), e);
             return new RejectedRequest(clock.instant(), "journal", "undecodable_journal_record", e.getMessage() == null ? e.toString() : e.getMessage(),
-                    "", "", "", Map.of("payload", new String(record.payload(), StandardCharsets.UTF_8)));
+                    "", "", "", Map.of("payload", LedgerRecordCodec.printable(record.payload())));
         }
     }
 

@@ -10,6 +10,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -122,6 +124,59 @@ final class LedgerRecordCodecTest
         for (String other : List.of(".5", "5.", "-1.5", "1.5e3", "1234567890123.5", "1.1234567891")) {
             assertThat(EpochSecondsDeserializer.fromDigits(other.toCharArray(), 0, other.length())).as(other).isNull();
         }
+    }
+
+    @Test
+    void statusEventsGoInBinaryAndThoseOfEarlierVersionsInJsonStillRead()
+            throws Exception
+    {
+        Random random = new Random(20261203);
+        for (int round = 0; round < 2000; round++) {
+            Source source = Source.values()[random.nextInt(Source.values().length)];
+            MessageStatus status = MessageStatus.values()[random.nextInt(MessageStatus.values().length)];
+            Instant receivedAt = Instant.ofEpochSecond(random.nextLong(-4_102_444_800L, 4_102_444_800L), random.nextInt(1_000_000_000));
+            StatusEvent event = new StatusEvent(text(random), source, receivedAt, receivedAt.minusNanos(random.nextLong(1L << 50)), text(random), text(random),
+                    optional(random), status, random.nextBoolean() ? OptionalInt.empty() : OptionalInt.of(random.nextInt()), text(random), text(random), text(random),
+                    optional(random), optional(random), generatedMap(random), generatedMap(random));
+
+            byte[] binary = codec.encode(event);
+            assertThat(binary[0]).as("the binary format's first byte").isEqualTo((byte) 1);
+            assertThat(codec.decode(binary)).isEqualTo(event);
+            // As earlier versions wrote it, and as json() gives it.
+            assertThat(codec.decode(EARLIER_VERSIONS.writerFor(LedgerRecord.class).writeValueAsBytes(event))).isEqualTo(event);
+            assertThat(codec.decode(codec.json(event).getBytes(StandardCharsets.UTF_8))).isEqualTo(event);
+        }
+        StatusEvent event = event();
+        assertThat(codec.json(event)).startsWith("{\"type\":\"status_event\"").contains("\"status\":\"DELIVERED\"");
+        assertThat(LedgerRecordCodec.printable(codec.encode(event))).isEqualTo("base64:" + Base64.getEncoder().encodeToString(codec.encode(event)));
+        assertThat(LedgerRecordCodec.printable(codec.encode(rejected(Map.of())))).isEqualTo(new String(codec.encode(rejected(Map.of())), StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void aBinaryRecordCutShortOrFollowedByMoreIsRefused()
+    {
+        byte[] whole = codec.encode(event());
+        for (int length = 1; length < whole.length; length++) {
+            byte[] cut = Arrays.copyOf(whole, length);
+            assertThatThrownBy(() -> codec.decode(cut)).as("cut to %d of %d bytes", length, whole.length).isInstanceOf(IOException.class);
+        }
+        byte[] longer = Arrays.copyOf(whole, whole.length + 1);
+        assertThatThrownBy(() -> codec.decode(longer)).isInstanceOf(IOException.class).hasMessage("1 bytes follow the status event");
+        // A status that no version has: the name is in the record as text.
+        byte[] unknownStatus = new String(whole, StandardCharsets.ISO_8859_1).replace("DELIVERED", "DELIVERER").getBytes(StandardCharsets.ISO_8859_1);
+        assertThatThrownBy(() -> codec.decode(unknownStatus)).isInstanceOf(IOException.class).hasMessageContaining("DELIVERER");
+    }
+
+    private static StatusEvent event()
+    {
+        return new StatusEvent("0123456789abcdef0123456789abcdef", Source.CALLBACK, Instant.parse("2026-12-01T10:15:30.123456789Z"), Instant.parse("2026-12-01T10:15:29Z"),
+                "AC" + "1".repeat(32), "SM" + "2".repeat(32), Optional.empty(), MessageStatus.DELIVERED, OptionalInt.empty(), "+15017122661", "+15558675310", "outbound-api",
+                Optional.of("2010-04-01"), Optional.empty(), Map.of("campaign", "spring"), Map.of("MessageStatus", "delivered", "SmsStatus", "delivered"));
+    }
+
+    private static Optional<String> optional(Random random)
+    {
+        return random.nextBoolean() ? Optional.empty() : Optional.of(text(random));
     }
 
     private static RejectedRequest rejected(Map<String, String> parameters)

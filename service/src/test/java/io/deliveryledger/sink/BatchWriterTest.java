@@ -31,6 +31,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Base64;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -73,6 +74,9 @@ final class BatchWriterTest
             journal.append(codec.encode(event(before))).get();
             // Passes its checksum but is no ledger record: written by some incompatible version.
             journal.append("{\"type\":\"from_the_future\"}".getBytes(StandardCharsets.UTF_8)).get();
+            // The binary format's first byte, then an event id of 2 bytes with 1 left.
+            byte[] cutShort = {1, 2, 'x'};
+            journal.append(cutShort).get();
             journal.append(codec.encode(event(after))).get();
 
             BatchWriter writer = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), client(clickhouse), POLICY, "test-host", Clock.systemUTC(), new MetricRegistry());
@@ -82,13 +86,13 @@ final class BatchWriterTest
             long stored = database.withHandle(handle -> handle.createQuery("SELECT count() FROM status_events WHERE message_sid IN (:a, :b)")
                     .bind("a", before).bind("b", after).mapTo(Long.class).one());
             assertThat(stored).isEqualTo(2);
-            Map<String, Object> quarantined = database.withHandle(handle -> handle.createQuery(
-                            "SELECT endpoint, reason, parameters['payload'] AS payload, journal_position FROM rejected_requests")
-                    .mapToMap().one());
-            assertThat(quarantined).containsEntry("endpoint", "journal")
-                    .containsEntry("reason", "undecodable_journal_record")
-                    .containsEntry("payload", "{\"type\":\"from_the_future\"}");
-            assertThat(((Number) quarantined.get("journal_position")).longValue()).isEqualTo(1);
+            List<Map<String, Object>> quarantined = database.withHandle(handle -> handle.createQuery(
+                            "SELECT endpoint, reason, parameters['payload'] AS payload, journal_position FROM rejected_requests ORDER BY journal_position")
+                    .mapToMap().list());
+            assertThat(quarantined).hasSize(2).allSatisfy(row -> assertThat(row).containsEntry("endpoint", "journal").containsEntry("reason", "undecodable_journal_record"));
+            assertThat(quarantined.get(0)).containsEntry("payload", "{\"type\":\"from_the_future\"}");
+            assertThat(((Number) quarantined.get(0).get("journal_position")).longValue()).isEqualTo(1);
+            assertThat(quarantined.get(1)).containsEntry("payload", "base64:" + Base64.getEncoder().encodeToString(cutShort));
             assertThat(writer.lastInsertAt()).isPresent();
             assertThat(writer.failure()).isEmpty();
         }
