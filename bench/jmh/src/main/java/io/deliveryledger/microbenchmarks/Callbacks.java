@@ -1,6 +1,12 @@
 package io.deliveryledger.microbenchmarks;
 
+import io.deliveryledger.event.StatusEvent;
+import io.deliveryledger.twilio.ParsedWebhook;
+import io.deliveryledger.twilio.WebhookParser;
+
+import java.time.Instant;
 import java.util.Map;
+import java.util.Optional;
 
 /** A status callback as Twilio sends it for a delivered SMS (the parameters bench/sign_callbacks.py writes). */
 final class Callbacks
@@ -19,4 +25,11 @@ final class Callbacks
             "RawDlrDoneDate", "2611271530");
 
     private Callbacks() {}
+
+    /** The event the intake makes of {@link #DELIVERED}, with a tag and an idempotency token. */
+    static StatusEvent deliveredEvent()
+    {
+        ParsedWebhook parsed = new WebhookParser().parseStatusCallback(DELIVERED, Map.of("campaign", "spring"), Instant.parse("2026-12-01T12:00:00.123456Z"), Optional.of("a1b2c3-000000000001"));
+        return ((ParsedWebhook.Accepted) parsed).event();
+    }
 }
