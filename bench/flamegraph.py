@@ -27,7 +27,7 @@ STAGES = [
       "com.twilio.security."]),
     ("form decoding (body and query string)", ["io.deliveryledger.intake.WebhookRequestReader", "io.deliveryledger.intake.UrlEncodedForm"]),
     ("validation, parsing, event ids", ["io.deliveryledger.twilio.WebhookParser", "io.deliveryledger.event.EventIds"]),
-    ("journal: encode (JSON)", ["io.deliveryledger.event.LedgerRecordCodec.encode"]),
+    ("journal: encode", ["io.deliveryledger.event.LedgerRecordCodec.encode"]),
     ("journal: append, write, fsync", ["io.deliveryledger.journal.Journal.", "io.deliveryledger.journal.io."]),
     ("batch writer: read journal, decode", ["io.deliveryledger.journal.JournalReader", "io.deliveryledger.event.LedgerRecordCodec.decode",
                                             "io.deliveryledger.sink.BatchWriter.decode", "io.deliveryledger.event.EscapedSurrogates"]),

@@ -10,14 +10,15 @@ import java.util.OptionalInt;
 
 /**
  * The journal's format for status events, nearly every record it holds: the fields in the order of
- * {@link StatusEvent}, each string as its UTF-8 length (unsigned LEB128) and bytes, times as seconds
- * and nanoseconds, an absent value as a 0 byte and a present one as 1 and the value. Every event is
- * encoded once at intake and decoded once by the batch writer; as JSON that was a third of the
- * service's CPU in the full pipeline (bench/README.md, "Where the time goes").
+ * {@link StatusEvent}, each string as its UTF-8 length (unsigned LEB128) and bytes, the source and the
+ * status by their enum names (as in JSON), times as zigzag seconds and nanoseconds, an absent value as
+ * a 0 byte and a present one as 1 and the value. Every event is encoded once at intake and decoded once
+ * by the batch writer; as JSON that was about 30 % of the service's CPU in the full pipeline
+ * (bench/README.md, "Where the time goes").
  *
  * <p>A record in this format starts with {@link #FORMAT}; JSON, the format of every other record and of
- * status events written by earlier versions, starts with {@code {}. A change of the fields takes a new
- * format byte, and readers keep reading the old ones.
+ * status events written by earlier versions, starts with an opening brace. A change of the fields, or
+ * of an enum name, takes a new format byte, and readers keep reading the old ones.
  */
 final class StatusEventBinary
 {
