@@ -44,6 +44,22 @@ public final class BatchWriterFactory
     @MinDuration(value = 0, unit = TimeUnit.SECONDS)
     private Duration duplicateWindow = Duration.hours(1);
 
+    /**
+     * How long the duplicate lookup or the insert of a batch's events waits for ClickHouse's answer. The
+     * client has no limit of its own, so a server that never answers, or a connection a network failure
+     * left half-open, would hold the writer for good; after this the batch is sent again, and its
+     * deduplication token keeps an insert that did complete from being stored twice.
+     */
+    @NotNull
+    @MinDuration(value = 1, unit = TimeUnit.MILLISECONDS)
+    private Duration requestTimeout = Duration.minutes(2);
+
+    @JsonProperty
+    public void setRequestTimeout(Duration requestTimeout)
+    {
+        this.requestTimeout = requestTimeout;
+    }
+
     @JsonProperty
     public void setDuplicateWindow(Duration duplicateWindow)
     {
@@ -82,6 +98,6 @@ public final class BatchWriterFactory
 
     public BatchPolicy policy()
     {
-        return new BatchPolicy(maxRows, maxBytes.toBytes(), maxAge.toJavaDuration(), initialBackoff.toJavaDuration(), maxBackoff.toJavaDuration(), duplicateWindow.toJavaDuration());
+        return new BatchPolicy(maxRows, maxBytes.toBytes(), maxAge.toJavaDuration(), initialBackoff.toJavaDuration(), maxBackoff.toJavaDuration(), duplicateWindow.toJavaDuration(), requestTimeout.toJavaDuration());
     }
 }

@@ -85,7 +85,7 @@ public final class BatchWriter
         this.journal = requireNonNull(journal, "journal is null");
         this.codec = requireNonNull(codec, "codec is null");
         this.migrator = requireNonNull(migrator, "migrator is null");
-        this.inserter = new ClickHouseInserter(insertHandles, client, policy.duplicateWindow(), clock, new AddressClassifier(PhoneNumberUtil.getInstance()), codec);
+        this.inserter = new ClickHouseInserter(insertHandles, client, policy.duplicateWindow(), policy.requestTimeout(), clock, new AddressClassifier(PhoneNumberUtil.getInstance()), codec);
         this.policy = requireNonNull(policy, "policy is null");
         this.backoff = IntervalFunction.ofExponentialRandomBackoff(policy.initialBackoff(), 2.0, 0.5, policy.maxBackoff());
         this.clock = requireNonNull(clock, "clock is null");

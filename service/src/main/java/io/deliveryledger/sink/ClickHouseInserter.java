@@ -19,6 +19,7 @@ import java.sql.Timestamp;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -60,6 +61,7 @@ final class ClickHouseInserter
     private final InsertHandles handles;
     private final Client client;
     private final Duration duplicateWindow;
+    private final Duration requestTimeout;
     private final Clock clock;
     private final StatusEventRowBinary eventRows;
     private final LedgerRecordCodec codec;
@@ -68,11 +70,12 @@ final class ClickHouseInserter
      * @param handles connections for the rejected requests
      * @param client for the duplicate lookup and the events, which go as RowBinary of this class's own making
      */
-    ClickHouseInserter(InsertHandles handles, Client client, Duration duplicateWindow, Clock clock, AddressClassifier classifier, LedgerRecordCodec codec)
+    ClickHouseInserter(InsertHandles handles, Client client, Duration duplicateWindow, Duration requestTimeout, Clock clock, AddressClassifier classifier, LedgerRecordCodec codec)
     {
         this.handles = requireNonNull(handles, "handles is null");
         this.client = requireNonNull(client, "client is null");
         this.duplicateWindow = requireNonNull(duplicateWindow, "duplicateWindow is null");
+        this.requestTimeout = requireNonNull(requestTimeout, "requestTimeout is null");
         this.clock = requireNonNull(clock, "clock is null");
         this.eventRows = new StatusEventRowBinary(requireNonNull(classifier, "classifier is null"));
         this.codec = requireNonNull(codec, "codec is null");
@@ -180,6 +183,7 @@ final class ClickHouseInserter
                 .setDeduplicationToken(deduplicationToken)
                 // A retry after a view's insert failed must still reach that view, though the table has the block.
                 .serverSetting("deduplicate_blocks_in_dependent_materialized_views", "1");
+        settings.setNetworkTimeout(requestTimeout.toMillis(), ChronoUnit.MILLIS);
         try {
             // The insert is done once ClickHouse has answered; there is nothing to read.
             client.insert(EVENTS_TABLE, eventRows.rows(events, insertedAt), ClickHouseFormat.RowBinaryWithNamesAndTypes, settings).get().close();
@@ -255,6 +259,7 @@ final class ClickHouseInserter
                 .formatted(oldest.minus(duplicateWindow).toEpochMilli(), String.join(",", byId.keySet()).replace("\\", "\\\\").replace("'", "\\'"));
         // The statement grows with the batch (20,000 events make 660 KB); in bytes, at most 3 per char.
         QuerySettings settings = new QuerySettings().serverSetting("max_query_size", String.valueOf(Math.max(DEFAULT_MAX_QUERY_SIZE, 3L * sql.length())));
+        settings.setNetworkTimeout(requestTimeout.toMillis(), ChronoUnit.MILLIS);
         for (GenericRecord stored : client.queryAll(sql, settings)) {
             byId.remove(stored.getString("event_id"));
         }

@@ -45,7 +45,7 @@ final class BatchWriterTest
     private static final String ACCOUNT = "AC" + "6".repeat(32);
     private static final String UNSTORABLE_ACCOUNT = "AC" + "7".repeat(32);
 
-    private static final BatchPolicy POLICY = new BatchPolicy(1000, 1 << 20, Duration.ofMillis(200), Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofHours(1));
+    private static final BatchPolicy POLICY = new BatchPolicy(1000, 1 << 20, Duration.ofMillis(200), Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofHours(1), Duration.ofMinutes(2));
 
     @RegisterExtension
     static final TestingEngineExtension ENGINE = new TestingEngineExtension();
@@ -168,7 +168,7 @@ final class BatchWriterTest
             // A writer stored positions 0-2, then crashed before acknowledging them: what it left behind.
             new InFlightBatchFile(journalDirectory).write(journal.id(), 2);
             List<Positioned<RejectedRequest>> firstThree = List.of(new Positioned<>(0, rejected.get(0)), new Positioned<>(1, rejected.get(1)), new Positioned<>(2, rejected.get(2)));
-            new ClickHouseInserter(clickhouse.buildInsertHandles(), client(clickhouse), Duration.ofHours(1), Clock.systemUTC(), new AddressClassifier(PhoneNumberUtil.getInstance()), codec)
+            new ClickHouseInserter(clickhouse.buildInsertHandles(), client(clickhouse), Duration.ofHours(1), Duration.ofMinutes(2), Clock.systemUTC(), new AddressClassifier(PhoneNumberUtil.getInstance()), codec)
                     .insert(new Batch(BatchWriter.origin(journal.id(), "test-host"), 0, new JournalMark(2, 0), List.of(), firstThree));
 
             BatchWriter writer = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), client(clickhouse), POLICY, "test-host", Clock.systemUTC(), new MetricRegistry());
@@ -227,7 +227,7 @@ final class BatchWriterTest
     {
         for (Duration window : List.of(Duration.ofHours(1), Duration.ZERO)) {
             ClickHouseFactory clickhouse = TestingLedger.clickhouseSettings(ENGINE.engine(), "window" + window.toSeconds());
-            BatchPolicy policy = new BatchPolicy(1000, 1 << 20, Duration.ofMillis(200), Duration.ofMillis(50), Duration.ofMillis(200), window);
+            BatchPolicy policy = new BatchPolicy(1000, 1 << 20, Duration.ofMillis(200), Duration.ofMillis(50), Duration.ofMillis(200), window, Duration.ofMinutes(2));
             LedgerRecordCodec codec = new LedgerRecordCodec();
             StatusEvent event = event(StatusCallbacks.messageSid());
             MetricRegistry metrics = new MetricRegistry();

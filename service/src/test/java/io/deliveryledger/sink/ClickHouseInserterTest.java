@@ -25,7 +25,12 @@ import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.io.OutputStream;
 import java.math.BigInteger;
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.net.Socket;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
@@ -38,6 +43,8 @@ import java.util.OptionalInt;
 import java.util.UUID;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.catchThrowableOfType;
+import static org.junit.jupiter.api.Assertions.assertTimeoutPreemptively;
 
 final class ClickHouseInserterTest
 {
@@ -80,7 +87,7 @@ final class ClickHouseInserterTest
         }
         // The same events twice within the batch, as a Twilio retry would be.
         events.add(new Positioned<>(12_000, events.get(0).record()));
-        ClickHouseInserter inserter = new ClickHouseInserter(clickhouse.buildInsertHandles(), client, Duration.ofHours(1), Clock.systemUTC(), new AddressClassifier(PhoneNumberUtil.getInstance()), new LedgerRecordCodec());
+        ClickHouseInserter inserter = new ClickHouseInserter(clickhouse.buildInsertHandles(), client, Duration.ofHours(1), Duration.ofMinutes(2), Clock.systemUTC(), new AddressClassifier(PhoneNumberUtil.getInstance()), new LedgerRecordCodec());
         UUID journal = UUID.randomUUID();
         RejectedRequest rejected = new RejectedRequest(Instant.now(), "/twilio/status", "unknown_status", "bad", ACCOUNT, "SMx", "http://x", Map.of("a", "b"));
 
@@ -104,7 +111,7 @@ final class ClickHouseInserterTest
     @Test
     void copiesAreRecognisedWithinTheDuplicateWindowOfTheOriginal()
     {
-        ClickHouseInserter inserter = new ClickHouseInserter(clickhouse.buildInsertHandles(), client, Duration.ofHours(1), Clock.systemUTC(), new AddressClassifier(PhoneNumberUtil.getInstance()), new LedgerRecordCodec());
+        ClickHouseInserter inserter = new ClickHouseInserter(clickhouse.buildInsertHandles(), client, Duration.ofHours(1), Duration.ofMinutes(2), Clock.systemUTC(), new AddressClassifier(PhoneNumberUtil.getInstance()), new LedgerRecordCodec());
         UUID journal = UUID.randomUUID();
         String sid = StatusCallbacks.messageSid();
         Instant original = Instant.now().minus(Duration.ofHours(3));
@@ -121,7 +128,7 @@ final class ClickHouseInserterTest
     @Test
     void everyColumnIsStoredAsTheRecordSaysAndAnEventIdThatIsNoneIsRefused()
     {
-        ClickHouseInserter inserter = new ClickHouseInserter(clickhouse.buildInsertHandles(), client, Duration.ofHours(1), Clock.systemUTC(), new AddressClassifier(PhoneNumberUtil.getInstance()), new LedgerRecordCodec());
+        ClickHouseInserter inserter = new ClickHouseInserter(clickhouse.buildInsertHandles(), client, Duration.ofHours(1), Duration.ofMinutes(2), Clock.systemUTC(), new AddressClassifier(PhoneNumberUtil.getInstance()), new LedgerRecordCodec());
         StatusEvent parsed = event(StatusCallbacks.messageSid(), "undelivered");
         Instant eventTime = Instant.parse("2026-11-27T15:30:00.123456789Z");
         Map<String, String> tags = Map.of("campagne", "été 🚀", "空", "", "", "empty name");
@@ -163,6 +170,64 @@ final class ClickHouseInserterTest
         String detail = database.withHandle(handle -> handle.createQuery("SELECT detail FROM rejected_requests WHERE message_sid = :sid AND reason = 'refused_by_clickhouse'")
                 .bind("sid", badId.messageSid()).mapTo(String.class).one());
         assertThat(detail).contains("is not 32 ASCII characters");
+    }
+
+    @Test
+    void aClickHouseThatNeverAnswersFailsTheLookupAndTheInsertAfterTheRequestTimeout()
+            throws Exception
+    {
+        // Accepts connections and reads the requests, and never answers: a hung server, or a connection
+        // a network failure left half-open.
+        try (ServerSocket silent = new ServerSocket(0, 50, InetAddress.getLoopbackAddress())) {
+            Thread acceptor = new Thread(() -> {
+                List<Socket> connections = new ArrayList<>();
+                try {
+                    while (true) {
+                        Socket connection = silent.accept();
+                        connections.add(connection);
+                        Thread reader = new Thread(() -> {
+                            try {
+                                connection.getInputStream().transferTo(OutputStream.nullOutputStream());
+                            }
+                            catch (IOException ignored) {
+                                // Closed at the end of the test.
+                            }
+                        });
+                        reader.setDaemon(true);
+                        reader.start();
+                    }
+                }
+                catch (IOException closed) {
+                    connections.forEach(connection -> {
+                        try {
+                            connection.close();
+                        }
+                        catch (IOException ignored) {
+                            // Closing anyway.
+                        }
+                    });
+                }
+            });
+            acceptor.setDaemon(true);
+            acceptor.start();
+            Client silentClient = new Client.Builder().addEndpoint("http://127.0.0.1:" + silent.getLocalPort()).setUsername("default").setPassword("").build();
+            try {
+                // With a duplicate window the lookup goes first; without one, the insert.
+                for (Duration duplicateWindow : List.of(Duration.ofHours(1), Duration.ZERO)) {
+                    ClickHouseInserter inserter = new ClickHouseInserter(clickhouse.buildInsertHandles(), silentClient, duplicateWindow, Duration.ofSeconds(1), Clock.systemUTC(),
+                            new AddressClassifier(PhoneNumberUtil.getInstance()), new LedgerRecordCodec());
+                    Batch batch = batchOf(UUID.randomUUID(), 0, event(StatusCallbacks.messageSid(), "sent"));
+
+                    RuntimeException failure = assertTimeoutPreemptively(Duration.ofSeconds(60), () -> catchThrowableOfType(() -> inserter.insert(batch), RuntimeException.class),
+                            "the request timeout of 1 s ends a request the server never answers");
+                    assertThat(failure).as("with duplicateWindow %s", duplicateWindow).isNotNull();
+                    assertThat(InsertFailure.classify(failure)).as("tried again, not set aside").isEqualTo(InsertFailure.RETRYABLE);
+                }
+            }
+            finally {
+                silentClient.close();
+            }
+        }
     }
 
     private static Batch batchOf(UUID journal, long position, StatusEvent event)
