@@ -3,7 +3,6 @@ package io.deliveryledger.event;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.time.Instant;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalInt;
@@ -29,15 +28,15 @@ final class StatusEventBinary
 
     static byte[] encode(StatusEvent event)
     {
-        Output output = new Output();
+        BinaryBuffer output = new BinaryBuffer(512);
         output.writeByte(FORMAT);
         output.writeString(event.eventId());
         output.writeString(event.source().name());
-        output.writeInstant(event.receivedAt());
-        output.writeInstant(event.eventTime());
+        writeInstant(output, event.receivedAt());
+        writeInstant(output, event.eventTime());
         output.writeString(event.accountSid());
         output.writeString(event.messageSid());
-        output.writeOptional(event.messagingServiceSid());
+        writeOptional(output, event.messagingServiceSid());
         output.writeString(event.status().name());
         if (event.errorCode().isPresent()) {
             output.writeByte(1);
@@ -49,11 +48,30 @@ final class StatusEventBinary
         output.writeString(event.from());
         output.writeString(event.to());
         output.writeString(event.direction());
-        output.writeOptional(event.apiVersion());
-        output.writeOptional(event.idempotencyToken());
+        writeOptional(output, event.apiVersion());
+        writeOptional(output, event.idempotencyToken());
         output.writeMap(event.tags());
         output.writeMap(event.parameters());
         return output.toByteArray();
+    }
+
+    private static void writeOptional(BinaryBuffer output, Optional<String> value)
+    {
+        if (value.isPresent()) {
+            output.writeByte(1);
+            output.writeString(value.get());
+        }
+        else {
+            output.writeByte(0);
+        }
+    }
+
+    private static void writeInstant(BinaryBuffer output, Instant value)
+    {
+        // Zigzag, so that times before 1970 stay short too.
+        long seconds = value.getEpochSecond();
+        output.writeVarLong((seconds << 1) ^ (seconds >> 63));
+        output.writeVarLong(value.getNano());
     }
 
     /** Decodes a record that starts with {@link #FORMAT}; throws when it is cut short or holds a value no event has. */
@@ -90,77 +108,6 @@ final class StatusEventBinary
         catch (IllegalArgumentException e) {
             // An unknown source or status name, or a repeated map key.
             throw new IOException("Not a valid status event: " + e.getMessage(), e);
-        }
-    }
-
-    private static final class Output
-    {
-        private byte[] buffer = new byte[512];
-        private int size;
-
-        void writeByte(int value)
-        {
-            ensure(1);
-            buffer[size++] = (byte) value;
-        }
-
-        void writeVarLong(long value)
-        {
-            ensure(10);
-            while ((value & ~0x7FL) != 0) {
-                buffer[size++] = (byte) ((value & 0x7F) | 0x80);
-                value >>>= 7;
-            }
-            buffer[size++] = (byte) value;
-        }
-
-        void writeString(String value)
-        {
-            byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
-            writeVarLong(utf8.length);
-            ensure(utf8.length);
-            System.arraycopy(utf8, 0, buffer, size, utf8.length);
-            size += utf8.length;
-        }
-
-        void writeOptional(Optional<String> value)
-        {
-            if (value.isPresent()) {
-                writeByte(1);
-                writeString(value.get());
-            }
-            else {
-                writeByte(0);
-            }
-        }
-
-        void writeInstant(Instant value)
-        {
-            // Zigzag, so that times before 1970 stay short too.
-            long seconds = value.getEpochSecond();
-            writeVarLong((seconds << 1) ^ (seconds >> 63));
-            writeVarLong(value.getNano());
-        }
-
-        void writeMap(Map<String, String> map)
-        {
-            writeVarLong(map.size());
-            for (Map.Entry<String, String> entry : map.entrySet()) {
-                writeString(entry.getKey());
-                writeString(entry.getValue());
-            }
-        }
-
-        byte[] toByteArray()
-        {
-            return Arrays.copyOf(buffer, size);
-        }
-
-        private void ensure(int more)
-        {
-            if (size + more > buffer.length) {
-                buffer = Arrays.copyOf(buffer, Math.max(buffer.length * 2, size + more));
-            }
         }
     }
 

@@ -4,12 +4,10 @@ import com.clickhouse.client.api.DataStreamWriter;
 import com.clickhouse.client.api.serde.DataSerializationException;
 import io.deliveryledger.analytics.AddressClassifier;
 import io.deliveryledger.analytics.AddressClassifier.AddressClassification;
+import io.deliveryledger.event.BinaryBuffer;
 import io.deliveryledger.event.StatusEvent;
 import io.deliveryledger.sink.Batch.Positioned;
 
-import java.io.IOException;
-import java.io.OutputStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Map;
@@ -73,180 +71,87 @@ final class StatusEventRowBinary
     {
         long insertedAtMillis = insertedAt.toEpochMilli();
         return output -> {
-            Buffer buffer = new Buffer(output);
-            buffer.varint(COLUMNS.size());
-            COLUMNS.forEach(column -> buffer.string(column.getKey()));
-            COLUMNS.forEach(column -> buffer.string(column.getValue()));
+            // Flushed in large writes.
+            BinaryBuffer buffer = new BinaryBuffer(FLUSH_BYTES * 2);
+            buffer.writeVarLong(COLUMNS.size());
+            COLUMNS.forEach(column -> buffer.writeString(column.getKey()));
+            COLUMNS.forEach(column -> buffer.writeString(column.getValue()));
             for (Positioned<StatusEvent> positioned : events) {
                 writeRow(buffer, positioned, insertedAtMillis);
-                buffer.flushIfFull();
+                if (buffer.size() >= FLUSH_BYTES) {
+                    buffer.moveTo(output);
+                }
             }
-            buffer.flush();
+            buffer.moveTo(output);
         };
     }
 
-    private void writeRow(Buffer buffer, Positioned<StatusEvent> positioned, long insertedAtMillis)
+    private void writeRow(BinaryBuffer buffer, Positioned<StatusEvent> positioned, long insertedAtMillis)
     {
         StatusEvent event = positioned.record();
         // Here, because every event reaches ClickHouse through this insert, whatever its source.
         AddressClassification classification = classifier.classify(event);
-        buffer.fixedString(event.eventId(), EVENT_ID_BYTES);
-        buffer.int64(event.receivedAt().toEpochMilli());
-        buffer.int64(event.eventTime().toEpochMilli());
-        buffer.int64(insertedAtMillis);
-        buffer.string(event.source().columnValue());
-        buffer.string(event.direction());
-        buffer.string(event.accountSid());
-        buffer.string(event.messageSid());
-        buffer.string(event.messagingServiceSid().orElse(""));
-        buffer.string(event.status().wireName());
-        buffer.uint8(event.status().rank());
+        writeFixedString(buffer, event.eventId(), EVENT_ID_BYTES);
+        buffer.writeLongLittleEndian(event.receivedAt().toEpochMilli());
+        buffer.writeLongLittleEndian(event.eventTime().toEpochMilli());
+        buffer.writeLongLittleEndian(insertedAtMillis);
+        buffer.writeString(event.source().columnValue());
+        buffer.writeString(event.direction());
+        buffer.writeString(event.accountSid());
+        buffer.writeString(event.messageSid());
+        buffer.writeString(event.messagingServiceSid().orElse(""));
+        buffer.writeString(event.status().wireName());
+        writeUInt8(buffer, event.status().rank());
         if (event.errorCode().isPresent()) {
-            buffer.uint8(0);
-            buffer.uint32(event.errorCode().getAsInt());
+            writeUInt8(buffer, 0);
+            writeUInt32(buffer, event.errorCode().getAsInt());
         }
         else {
-            buffer.uint8(1);
+            writeUInt8(buffer, 1);
         }
-        buffer.string(event.from());
-        buffer.string(event.to());
-        buffer.string(event.apiVersion().orElse(""));
-        buffer.string(event.idempotencyToken().orElse(""));
-        buffer.int64(positioned.position());
-        buffer.map(event.tags());
-        buffer.map(event.parameters());
-        buffer.string(classification.country());
-        buffer.string(classification.numberType());
-        buffer.string(classification.channel());
+        buffer.writeString(event.from());
+        buffer.writeString(event.to());
+        buffer.writeString(event.apiVersion().orElse(""));
+        buffer.writeString(event.idempotencyToken().orElse(""));
+        buffer.writeLongLittleEndian(positioned.position());
+        buffer.writeMap(event.tags());
+        buffer.writeMap(event.parameters());
+        buffer.writeString(classification.country());
+        buffer.writeString(classification.numberType());
+        buffer.writeString(classification.channel());
     }
 
-    /** RowBinary's encodings (little-endian numbers, LEB128 lengths) into a buffer flushed in large writes. */
-    private static final class Buffer
+    private static void writeUInt8(BinaryBuffer buffer, int value)
     {
-        private final OutputStream output;
-        private byte[] bytes = new byte[FLUSH_BYTES * 2];
-        private int size;
-
-        Buffer(OutputStream output)
-        {
-            this.output = output;
+        if (value < 0 || value > 0xFF) {
+            throw new DataSerializationException("Value " + value + " does not fit UInt8");
         }
+        buffer.writeByte(value);
+    }
 
-        void uint8(int value)
-        {
-            if (value < 0 || value > 0xFF) {
-                throw new DataSerializationException("Value " + value + " does not fit UInt8");
-            }
-            ensure(1);
-            bytes[size++] = (byte) value;
+    private static void writeUInt32(BinaryBuffer buffer, int value)
+    {
+        if (value < 0) {
+            throw new DataSerializationException("Value " + value + " does not fit UInt32");
         }
+        buffer.writeIntLittleEndian(value);
+    }
 
-        void uint32(int value)
-        {
-            if (value < 0) {
-                throw new DataSerializationException("Value " + value + " does not fit UInt32");
-            }
-            ensure(4);
-            for (int shift = 0; shift < 32; shift += 8) {
-                bytes[size++] = (byte) (value >>> shift);
-            }
+    private static void writeFixedString(BinaryBuffer buffer, String value, int length)
+    {
+        if (value.length() != length || !isAscii(value)) {
+            throw new DataSerializationException("'" + value + "' is not " + length + " ASCII characters, as FixedString(" + length + ") takes here");
         }
+        buffer.writeAscii(value);
+    }
 
-        /** Int64, UInt64 (journal positions are never negative) and DateTime64 in milliseconds. */
-        void int64(long value)
-        {
-            ensure(8);
-            for (int shift = 0; shift < 64; shift += 8) {
-                bytes[size++] = (byte) (value >>> shift);
+    private static boolean isAscii(String value)
+    {
+        for (int index = 0; index < value.length(); index++) {
+            if (value.charAt(index) >= 0x80) {
+                return false;
             }
         }
-
-        void varint(long value)
-        {
-            ensure(10);
-            long rest = value;
-            while ((rest & ~0x7FL) != 0) {
-                bytes[size++] = (byte) ((rest & 0x7F) | 0x80);
-                rest >>>= 7;
-            }
-            bytes[size++] = (byte) rest;
-        }
-
-        void string(String value)
-        {
-            // Most values are ASCII: copied while they are checked, and encoded only when they are not.
-            int start = size;
-            int length = value.length();
-            varint(length);
-            ensure(length);
-            for (int index = 0; index < length; index++) {
-                char character = value.charAt(index);
-                if (character >= 0x80) {
-                    size = start;
-                    byte[] utf8 = value.getBytes(StandardCharsets.UTF_8);
-                    varint(utf8.length);
-                    ensure(utf8.length);
-                    System.arraycopy(utf8, 0, bytes, size, utf8.length);
-                    size += utf8.length;
-                    return;
-                }
-                bytes[size + index] = (byte) character;
-            }
-            size += length;
-        }
-
-        void fixedString(String value, int length)
-        {
-            if (value.length() != length || !isAscii(value)) {
-                throw new DataSerializationException("'" + value + "' is not " + length + " ASCII characters, as FixedString(" + length + ") takes here");
-            }
-            ensure(length);
-            for (int index = 0; index < length; index++) {
-                bytes[size++] = (byte) value.charAt(index);
-            }
-        }
-
-        void map(Map<String, String> map)
-        {
-            varint(map.size());
-            map.forEach((key, value) -> {
-                string(key);
-                string(value);
-            });
-        }
-
-        void flushIfFull()
-                throws IOException
-        {
-            if (size >= FLUSH_BYTES) {
-                flush();
-            }
-        }
-
-        void flush()
-                throws IOException
-        {
-            output.write(bytes, 0, size);
-            size = 0;
-        }
-
-        private static boolean isAscii(String value)
-        {
-            for (int index = 0; index < value.length(); index++) {
-                if (value.charAt(index) >= 0x80) {
-                    return false;
-                }
-            }
-            return true;
-        }
-
-        private void ensure(int more)
-        {
-            if (size + more > bytes.length) {
-                byte[] larger = new byte[Math.max(bytes.length * 2, size + more)];
-                System.arraycopy(bytes, 0, larger, 0, size);
-                bytes = larger;
-            }
-        }
+        return true;
     }
 }
