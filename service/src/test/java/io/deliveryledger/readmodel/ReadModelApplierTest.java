@@ -189,6 +189,38 @@ final class ReadModelApplierTest
         assertThat(ledger.count("SELECT sum(messages) FROM status_counts WHERE granularity = 'hour'")).isEqualTo(1_100);
     }
 
+    @Test
+    void anApplierResumesAfterTheHighestSliceRecordedHoweverLongTheHistory()
+    {
+        Ledger ledger = new Ledger("history");
+        GeneratedTraffic traffic = new GeneratedTraffic(11);
+        ReadModelApplier applier = ledger.applier("history");
+        Instant now = Instant.now();
+        List<Map<String, Object>> events = new ArrayList<>();
+        for (int i = 0; i < 100; i++) {
+            events.addAll(traffic.message(now.minusSeconds(traffic.random().nextInt(3_600)), "callback"));
+        }
+        ledger.insert(events);
+        ledger.awaitApplied(applier);
+        long latest = ledger.count("SELECT max(version) FROM read_model_progress WHERE kind = 'slice'");
+
+        // Days of earlier slices, recorded after the latest one (as an applier that lagged behind
+        // would): the applier goes on from the highest version, not from the record written last.
+        ledger.database().useHandle(handle -> handle.execute(
+                "INSERT INTO read_model_progress (version, kind, messages, applier) SELECT ? - 1000 * (1 + number), 'slice', 1, 'earlier' FROM numbers(200000)", latest));
+        assertThat(applier.applyAvailable()).isZero();
+        assertThat(applier.appliedThrough()).hasValueSatisfying(through -> assertThat(through.toEpochMilli()).isGreaterThanOrEqualTo(latest));
+
+        List<Map<String, Object>> more = new ArrayList<>();
+        for (int i = 0; i < 50; i++) {
+            more.addAll(traffic.message(now.minusSeconds(traffic.random().nextInt(3_600)), "callback"));
+        }
+        ledger.insert(more);
+        ledger.awaitApplied(applier);
+        assertThat(ledger.count("SELECT sum(messages) FROM status_counts WHERE granularity = 'hour'")).isEqualTo(150);
+        assertThat(ReadModelCheck.differences(ledger.database())).allSatisfy((check, differences) -> assertThat(differences).as(check).isZero());
+    }
+
     private static int applyWhenReady(ReadModelApplier applier, CountDownLatch ready)
     {
         ready.countDown();
