@@ -158,11 +158,7 @@ final class ReadModelApplierTest
         ReadModelApplier second = ledger.applier("second");
         first.applyAvailable();
         Instant now = Instant.now();
-        List<Map<String, Object>> events = new ArrayList<>();
-        for (int i = 0; i < 500; i++) {
-            events.addAll(traffic.message(now.minusSeconds(traffic.random().nextInt(3_600)), "callback"));
-        }
-        ledger.insert(events);
+        ledger.insert(messagesWithinTheHour(traffic, now, 500));
         ledger.awaitApplied(first);
         Map<String, Long> counted = ledger.countsByStatus();
         assertThat(counted.values().stream().mapToLong(Long::longValue).sum()).isEqualTo(500);
@@ -174,11 +170,7 @@ final class ReadModelApplierTest
 
         // And at the same moment, for new slices, a few times over.
         for (int round = 0; round < 3; round++) {
-            List<Map<String, Object>> more = new ArrayList<>();
-            for (int i = 0; i < 200; i++) {
-                more.addAll(traffic.message(now.minusSeconds(traffic.random().nextInt(3_600)), "callback"));
-            }
-            ledger.insert(more);
+            ledger.insert(messagesWithinTheHour(traffic, now, 200));
             Thread.sleep(SETTLE.plusMillis(1_100).toMillis());
             CountDownLatch ready = new CountDownLatch(2);
             CompletableFuture<Integer> one = CompletableFuture.supplyAsync(() -> applyWhenReady(first, ready));
@@ -196,11 +188,7 @@ final class ReadModelApplierTest
         GeneratedTraffic traffic = new GeneratedTraffic(11);
         ReadModelApplier applier = ledger.applier("history");
         Instant now = Instant.now();
-        List<Map<String, Object>> events = new ArrayList<>();
-        for (int i = 0; i < 100; i++) {
-            events.addAll(traffic.message(now.minusSeconds(traffic.random().nextInt(3_600)), "callback"));
-        }
-        ledger.insert(events);
+        ledger.insert(messagesWithinTheHour(traffic, now, 100));
         ledger.awaitApplied(applier);
         long latest = ledger.count("SELECT max(version) FROM read_model_progress WHERE kind = 'slice'");
 
@@ -211,14 +199,20 @@ final class ReadModelApplierTest
         assertThat(applier.applyAvailable()).isZero();
         assertThat(applier.appliedThrough()).hasValueSatisfying(through -> assertThat(through.toEpochMilli()).isGreaterThanOrEqualTo(latest));
 
-        List<Map<String, Object>> more = new ArrayList<>();
-        for (int i = 0; i < 50; i++) {
-            more.addAll(traffic.message(now.minusSeconds(traffic.random().nextInt(3_600)), "callback"));
-        }
-        ledger.insert(more);
+        ledger.insert(messagesWithinTheHour(traffic, now, 50));
         ledger.awaitApplied(applier);
         assertThat(ledger.count("SELECT sum(messages) FROM status_counts WHERE granularity = 'hour'")).isEqualTo(150);
         assertThat(ReadModelCheck.differences(ledger.database())).allSatisfy((check, differences) -> assertThat(differences).as(check).isZero());
+    }
+
+    /** The events of {@code messages} messages, each sent at a random time within the hour before {@code now}. */
+    private static List<Map<String, Object>> messagesWithinTheHour(GeneratedTraffic traffic, Instant now, int messages)
+    {
+        List<Map<String, Object>> events = new ArrayList<>();
+        for (int i = 0; i < messages; i++) {
+            events.addAll(traffic.message(now.minusSeconds(traffic.random().nextInt(3_600)), "callback"));
+        }
+        return events;
     }
 
     private static int applyWhenReady(ReadModelApplier applier, CountDownLatch ready)
