@@ -187,9 +187,12 @@ public final class DeliveryStatistics
                     LIMIT 1 BY event_id
                 )
                 ORDER BY event_time, status_rank, received_at, event_id""");
-        Map<Integer, String> descriptions = errorDescriptions();
+        List<JsonNode> eventRows = queries.rows(events.build());
+        // Most messages carry no error code, and a poll for one then costs two statements, not three.
+        boolean errorCodes = optionalInt(states.get(0).get("error_code")).isPresent() || eventRows.stream().anyMatch(event -> optionalInt(event.get("error_code")).isPresent());
+        Map<Integer, String> descriptions = errorCodes ? errorDescriptions() : Map.of();
         List<TimelineEvent> timeline = new ArrayList<>();
-        for (JsonNode event : queries.rows(events.build())) {
+        for (JsonNode event : eventRows) {
             OptionalInt errorCode = optionalInt(event.get("error_code"));
             timeline.add(new TimelineEvent(
                     event.get("event_id").asText(),

@@ -248,7 +248,8 @@ final class AnalyticsApiIntegrationTest
         assertThat(found.get("messageSid").asText()).isEqualTo(message.sid());
         assertThat(found.get("status").asText()).isEqualTo("undelivered");
         assertThat(found.get("errorCode").asInt()).isEqualTo(message.errorCode().getAsInt());
-        assertThat(found.get("errorDescription").asText()).isNotEmpty();
+        assertThat(found.get("errorDescription").isTextual()).as("errorDescription of %s", found).isTrue();
+        assertThat(found.get("errorDescription").asText()).isNotBlank();
         assertThat(found.get("country").asText()).isEqualTo(message.country());
         assertThat(found.get("channel").asText()).isEqualTo(message.channel());
         assertThat(found.get("tags").get("campaign").asText()).isEqualTo(message.campaign());
@@ -257,6 +258,17 @@ final class AnalyticsApiIntegrationTest
         found.get("events").forEach(event -> statuses.add(event.get("status").asText()));
         assertThat(statuses).containsExactlyInAnyOrderElementsOf(sent.stream().map(parameters -> parameters.get("MessageStatus")).toList());
         assertThat(found.get("events").get(0).get("parameters").get("MessageSid").asText()).isEqualTo(message.sid());
+        found.get("events").forEach(event -> {
+            if (event.get("status").asText().equals("undelivered")) {
+                assertThat(event.get("errorDescription")).isEqualTo(found.get("errorDescription"));
+            }
+        });
+
+        Message delivered = scenario.messages().stream().filter(candidate -> candidate.finalStatus().equals("delivered")).findFirst().orElseThrow();
+        JsonNode withoutError = api("/api/v1/messages/" + delivered.sid());
+        assertThat(withoutError.get("status").asText()).isEqualTo("delivered");
+        assertThat(withoutError.has("errorCode") && !withoutError.get("errorCode").isNull()).isFalse();
+        assertThat(withoutError.has("errorDescription") && !withoutError.get("errorDescription").isNull()).isFalse();
 
         assertThat(get("/api/v1/messages/SM" + "0".repeat(32), Optional.of("Bearer " + TOKEN)).statusCode()).isEqualTo(404);
         assertBadRequest("/api/v1/messages/SM123", "sid");
