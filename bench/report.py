@@ -12,6 +12,8 @@ Inputs (written by bench/run):
 """
 
 import argparse
+import os
+import re
 import statistics
 import sys
 
@@ -111,6 +113,25 @@ def read_open_loop(facts):
     return results
 
 
+GC_PAUSE = re.compile(r"^\[(\d+)ms\].* Pause .* (\d+(?:\.\d+)?)ms$")
+
+
+def service_pauses(facts, result):
+    """The service's collections that overlapped the measurement's recorded part: count, longest and total ms."""
+    path = facts.get("service_gc_log")
+    if not path or "recorded_from_epoch_ms" not in result or not os.path.exists(path):
+        return None
+    start, end = int(result["recorded_from_epoch_ms"]), int(result["recorded_to_epoch_ms"])
+    pauses = []
+    with open(path, encoding="utf-8") as lines:
+        for line in lines:
+            match = GC_PAUSE.match(line.strip())
+            # Stamped when the pause ended.
+            if match and int(match.group(1)) >= start and int(match.group(1)) - float(match.group(2)) <= end:
+                pauses.append(float(match.group(2)))
+    return len(pauses), max(pauses, default=0.0), sum(pauses)
+
+
 def aim_text(value_ms, aim_ms, clean):
     verdict = "met" if value_ms <= aim_ms else "**not met**"
     return verdict + ("" if clean else "; not a clean measurement, see below")
@@ -128,20 +149,22 @@ def render_open_loop(facts):
                "Settings: " + facts.get("open_loop_settings", "?") + ".")
     out.append("")
     out.append("| measurement | rate asked | sent/s | p50 | p90 | p99 | p99.9 | max | non-2xx | errors | found every connection busy "
-               "| most in flight | generator: send lag p99 / max, GC | ClickHouse caught up after |")
-    out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | ---: |")
+               "| most in flight | generator: send lag p99 / max, GC | service GC pauses: count, longest / total | ClickHouse caught up after |")
+    out.append("| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | --- | --- | ---: |")
     clean = {}
     for label, result in results.items():
         problems = int(result["non2xx"]) + int(result["errors"]) + int(result["unanswered"])
         clean[label] = problems == 0 and int(result["waited_for_connection"]) == 0
         non2xx = result["non2xx"] if result["non2xx"] == "0" else f"{result['non2xx']} ({result['statuses']})"
         errors = result["errors"] if result["unanswered"] == "0" else f"{result['errors']}, {result['unanswered']} unanswered"
+        pauses = service_pauses(facts, result) if label.startswith("service") else None
+        pause_text = f"{pauses[0]}, {milliseconds(pauses[1])} / {milliseconds(pauses[2])}" if pauses else ""
         out.append(f"| {OPEN_LOOP_NAMES.get(label, label)} | {float(result['target_per_s']):,.0f} | {float(result['sent_per_s']):,.0f} "
                    f"| {milliseconds(float(result['p50_ms']))} | {milliseconds(float(result['p90_ms']))} | {milliseconds(float(result['p99_ms']))} "
                    f"| {milliseconds(float(result['p99.9_ms']))} | {milliseconds(float(result['max_ms']))} | {non2xx} | {errors} "
                    f"| {result['waited_for_connection']} | {result['max_in_flight']} "
                    f"| {milliseconds(float(result['send_lag_p99_ms']))} / {milliseconds(float(result['send_lag_max_ms']))}, "
-                   f"{result['generator_gc_count']} GC {result['generator_gc_ms']} ms | {result['drain'] + ' s' if result['drain'] else ''} |")
+                   f"{result['generator_gc_count']} GC {result['generator_gc_ms']} ms | {pause_text} | {result['drain'] + ' s' if result['drain'] else ''} |")
     out.append("")
     half, bare = results.get("service-half"), results.get("bare-half")
     if half:
@@ -195,7 +218,9 @@ def render_open_loop(facts):
                "behind). Latencies from the intended send time, so they include any delay of the generator itself: its send lag (how "
                "late it sent) and its garbage collections are shown, and bare Jetty at the same rate, through the same generator on the "
                "same cores, is the floor. found every connection busy: callbacks that had to wait for a connection (up to "
-               f"{next(iter(results.values()))['connections']} are opened); anything but 0 there, in non-2xx or in errors makes a number not clean.")
+               f"{next(iter(results.values()))['connections']} are opened); anything but 0 there, in non-2xx or in errors makes a number not clean. "
+               "service GC pauses: the service's collections that overlapped the recorded part (its -Xlog:gc log); every callback "
+               "scheduled during a pause waits it out, so at these rates two long pauses in the recorded part are enough to set the p99.")
     out.append("")
     return out
 

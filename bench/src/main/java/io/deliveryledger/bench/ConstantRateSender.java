@@ -80,6 +80,8 @@ final class ConstantRateSender
     {
         // A moment to spare before the first callback, so that the schedule does not start late.
         long start = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(100);
+        // To place the recorded part on the wall clock, where the server's own logs are.
+        long epochMillisAtZeroNanos = System.currentTimeMillis() - TimeUnit.NANOSECONDS.toMillis(System.nanoTime());
         int warmupCount = schedule.warmupCount();
         long measuredStart = start + schedule.offsetNanos(warmupCount);
         GarbageCollections collectionsBefore = GarbageCollections.current();
@@ -126,6 +128,8 @@ final class ConstantRateSender
                 failed,
                 statuses.describe(),
                 warmupStatuses.describe(),
+                epochMillisAtZeroNanos + TimeUnit.NANOSECONDS.toMillis(measuredStart),
+                epochMillisAtZeroNanos + TimeUnit.NANOSECONDS.toMillis(Math.max(lastSend, lastAnswerNanos.get())),
                 inFlight.get(),
                 waitedForConnection.sum(),
                 maxInFlight.get(),
@@ -172,13 +176,14 @@ final class ConstantRateSender
     /**
      * The measured part of a run: callbacks scheduled, the rate they were sent at and 2xx answers came
      * back at, answers by kind (ok, non-2xx, failed without an answer, and by status), callbacks still
-     * unanswered when the wait ended, callbacks that found every connection busy, the most in flight at
+     * unanswered when the wait ended, the recorded part's first scheduled send and last send or answer
+     * (epoch milliseconds), callbacks that found every connection busy, the most in flight at
      * once, this JVM's garbage collections meanwhile, the first request that failed without an answer
      * (empty if none, warm-up included), and the histograms of latency (from the intended send time)
      * and send lag (how late this sender sent), in microseconds.
      */
     record SendOutcome(long scheduled, double sentPerSecond, double okPerSecond, long answered, long ok, long non2xx,
-                       long failed, String statuses, String warmupStatuses, long unanswered, long waitedForConnection, long maxInFlight,
+                       long failed, String statuses, String warmupStatuses, long recordedFromEpochMillis, long recordedToEpochMillis, long unanswered, long waitedForConnection, long maxInFlight,
                        GarbageCollections collections, String firstFailure, Histogram latencyMicros, Histogram sendLagMicros)
     {
         SendOutcome

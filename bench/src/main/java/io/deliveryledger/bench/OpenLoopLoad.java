@@ -142,6 +142,8 @@ public final class OpenLoopLoad
         line.add("unanswered=" + sent.unanswered());
         line.add("statuses=" + sent.statuses());
         line.add("warmup_statuses=" + sent.warmupStatuses());
+        line.add("recorded_from_epoch_ms=" + sent.recordedFromEpochMillis());
+        line.add("recorded_to_epoch_ms=" + sent.recordedToEpochMillis());
         line.add("waited_for_connection=" + sent.waitedForConnection());
         line.add("max_in_flight=" + sent.maxInFlight());
         line.add("generator_gc_count=" + sent.collections().count());
