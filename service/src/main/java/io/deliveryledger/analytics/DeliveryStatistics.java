@@ -187,9 +187,11 @@ public final class DeliveryStatistics
                     LIMIT 1 BY event_id
                 )
                 ORDER BY event_time, status_rank, received_at, event_id""");
+        JsonNode row = states.get(0);
+        OptionalInt messageErrorCode = optionalInt(row.get("error_code"));
         List<JsonNode> eventRows = queries.rows(events.build());
         // Most messages carry no error code, and a poll for one then costs two statements, not three.
-        boolean errorCodes = optionalInt(states.get(0).get("error_code")).isPresent() || eventRows.stream().anyMatch(event -> optionalInt(event.get("error_code")).isPresent());
+        boolean errorCodes = messageErrorCode.isPresent() || eventRows.stream().anyMatch(event -> optionalInt(event.get("error_code")).isPresent());
         Map<Integer, String> descriptions = errorCodes ? errorDescriptions() : Map.of();
         List<TimelineEvent> timeline = new ArrayList<>();
         for (JsonNode event : eventRows) {
@@ -205,8 +207,6 @@ public final class DeliveryStatistics
                     stringMap(event.get("tags")),
                     stringMap(event.get("parameters"))));
         }
-        JsonNode row = states.get(0);
-        OptionalInt errorCode = optionalInt(row.get("error_code"));
         List<String> sources = new ArrayList<>();
         row.get("sources").forEach(source -> sources.add(source.asText()));
         return Optional.of(new MessageTimeline(
@@ -217,8 +217,8 @@ public final class DeliveryStatistics
                 row.get("from_address").asText(),
                 row.get("to_address").asText(),
                 row.get("status").asText(),
-                errorCode,
-                errorCode.isPresent() ? Optional.ofNullable(descriptions.get(errorCode.getAsInt())) : Optional.empty(),
+                messageErrorCode,
+                messageErrorCode.isPresent() ? Optional.ofNullable(descriptions.get(messageErrorCode.getAsInt())) : Optional.empty(),
                 row.get("country").asText(),
                 row.get("number_type").asText(),
                 row.get("channel").asText(),
