@@ -167,29 +167,16 @@ public final class DeliveryStatistics
                 SELECT message_sid, account_sid, messaging_service_sid, direction, from_address, to_address, status, error_code,
                     toUnixTimestamp64Milli(first_event_at) AS first_event_at, toUnixTimestamp64Milli(last_event_at) AS last_event_at,
                     toUnixTimestamp64Milli(queued_at) AS queued_at, toUnixTimestamp64Milli(sent_at) AS sent_at,
-                    toUnixTimestamp64Milli(delivered_at) AS delivered_at, sources, event_count, country, number_type, channel, tags
+                    toUnixTimestamp64Milli(delivered_at) AS delivered_at, sources, event_count, country, number_type, channel, tags,
+                    toUnixTimestamp64Milli(first_received_at) AS first_received_at, toUnixTimestamp64Milli(last_received_at) AS last_received_at
                 FROM message_status WHERE message_sid = """).append(state.bind(messageSid, "String"));
         List<JsonNode> states = queries.rows(state.build());
         if (states.isEmpty()) {
             return Optional.empty();
         }
-        // Two instances may both store a callback and its retry (see schema V008): each event is listed
-        // once, as it first arrived.
-        Sql.Builder events = new Sql.Builder();
-        events.append("""
-                SELECT event_id, toUnixTimestamp64Milli(received_at) AS received_at, toUnixTimestamp64Milli(event_time) AS event_time,
-                    source, status, error_code, tags, parameters
-                FROM
-                (
-                    SELECT event_id, received_at, event_time, source, status, status_rank, error_code, tags, parameters
-                    FROM status_events WHERE message_sid = """).append(events.bind(messageSid, "String")).append("""
-                 ORDER BY event_id, received_at, event_time
-                    LIMIT 1 BY event_id
-                )
-                ORDER BY event_time, status_rank, received_at, event_id""");
         JsonNode row = states.get(0);
         OptionalInt messageErrorCode = optionalInt(row.get("error_code"));
-        List<JsonNode> eventRows = queries.rows(events.build());
+        List<JsonNode> eventRows = queries.rows(eventsOf(messageSid, row.get("first_received_at").asLong(), row.get("last_received_at").asLong()));
         // Most messages carry no error code, and a poll for one then costs two statements, not three.
         boolean errorCodes = messageErrorCode.isPresent() || eventRows.stream().anyMatch(event -> optionalInt(event.get("error_code")).isPresent());
         Map<Integer, String> descriptions = errorCodes ? errorDescriptions() : Map.of();
@@ -231,6 +218,35 @@ public final class DeliveryStatistics
                 sources,
                 row.get("event_count").asLong(),
                 timeline));
+    }
+
+    /**
+     * The statement for the events of a message whose events were received from {@code firstReceivedAt} to
+     * {@code lastReceivedAt} (epoch milliseconds, from {@code message_status}). Within those times it reads the
+     * partitions and hours of that span only; a first receipt at 0 (rows stored before schema V009) leaves
+     * the message's SID alone to find them, through the bloom filter of every granule.
+     */
+    static Sql eventsOf(String messageSid, long firstReceivedAt, long lastReceivedAt)
+    {
+        // Two instances may both store a callback and its retry (see schema V008): each event is listed
+        // once, as it first arrived.
+        Sql.Builder events = new Sql.Builder();
+        events.append("""
+                SELECT event_id, toUnixTimestamp64Milli(received_at) AS received_at, toUnixTimestamp64Milli(event_time) AS event_time,
+                    source, status, error_code, tags, parameters
+                FROM
+                (
+                    SELECT event_id, received_at, event_time, source, status, status_rank, error_code, tags, parameters
+                    FROM status_events WHERE message_sid = """).append(events.bind(messageSid, "String"));
+        if (firstReceivedAt > 0) {
+            events.append(" AND received_at BETWEEN fromUnixTimestamp64Milli(").append(events.bind(firstReceivedAt, "Int64")).append(", 'UTC')")
+                    .append(" AND fromUnixTimestamp64Milli(").append(events.bind(lastReceivedAt, "Int64")).append(", 'UTC')");
+        }
+        return events.append("""
+                 ORDER BY event_id, received_at, event_time
+                    LIMIT 1 BY event_id
+                )
+                ORDER BY event_time, status_rank, received_at, event_id""").build();
     }
 
     /** Twilio's descriptions by error code (a few hundred rows at most). */

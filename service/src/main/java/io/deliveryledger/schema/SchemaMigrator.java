@@ -51,7 +51,8 @@ public final class SchemaMigrator
             new Migration(5, "read model", "schema/V005__read_model.sql"),
             new Migration(6, "deduplication", "schema/V006__deduplication.sql"),
             new Migration(7, "reconcile claims", "schema/V007__reconcile_claims.sql"),
-            new Migration(8, "distinct events", "schema/V008__distinct_events.sql"));
+            new Migration(8, "distinct events", "schema/V008__distinct_events.sql"),
+            new Migration(9, "message receipt range", "schema/V009__message_receipt_range.sql"));
 
     private final Jdbi server;
     private final Jdbi database;
