@@ -38,7 +38,6 @@ import java.util.concurrent.locks.ReentrantLock;
 import java.util.stream.Stream;
 
 import static java.nio.file.StandardOpenOption.CREATE;
-import static java.nio.file.StandardOpenOption.CREATE_NEW;
 import static java.nio.file.StandardOpenOption.READ;
 import static java.nio.file.StandardOpenOption.WRITE;
 import static java.util.Objects.requireNonNull;
@@ -51,9 +50,11 @@ import static java.util.Objects.requireNonNull;
  * append that arrived while it was busy (or within the group commit window) share one fsync. One
  * consumer reads durable records with {@link #openReader()} and {@link #acknowledge acknowledges} them
  * once ClickHouse has confirmed them; the checkpoint is then advanced and fully confirmed segments are
- * deleted. On open, every segment is scanned: a record with a bad length, position or checksum ends its
- * segment, and the segment is truncated there (a torn write from a crash). Everything after the
- * checkpoint is read again, so a crash re-sends what ClickHouse may not have confirmed.
+ * deleted. Segments are written whole in advance where they can be ({@link SegmentAllocator}): a segment's
+ * records are followed by zeros up to its size. On open, every segment is scanned: a record with a bad
+ * length, position or checksum ends its segment, and unless only zeros follow, the segment is truncated
+ * there (a torn write from a crash). Everything after the checkpoint is read again, so a crash re-sends
+ * what ClickHouse may not have confirmed.
  */
 public final class Journal
         implements AutoCloseable
@@ -69,6 +70,7 @@ public final class Journal
     private final BlockingQueue<PendingAppend> pending = new LinkedBlockingQueue<>();
     private final AtomicLong reservedBytes;
     private final Thread writer;
+    private final SegmentAllocator allocator;
     private final ExecutorService acknowledger = Executors.newSingleThreadExecutor(runnable -> new Thread(runnable, "journal-acknowledger"));
 
     private final ReentrantLock durableLock = new ReentrantLock();
@@ -81,8 +83,9 @@ public final class Journal
     private volatile long acknowledgedEndOffset;
 
     // Owned by the writer thread.
-    private Optional<Path> reopenableTail;
+    private Optional<Tail> reopenableTail;
     private FileChannel activeChannel;
+    // Where the active segment's records end: the writer's next offset in it (the file may be longer, zeros).
     private long activeFileSize;
     private long nextPosition;
     // Written by the writer thread only; volatile for the liveness check.
@@ -94,9 +97,11 @@ public final class Journal
     private final Timer fsyncs;
     private final Histogram groupSizes;
 
-    private Journal(JournalSettings settings, CheckpointFile checkpointFile, FileChannel lockChannel, FileLock directoryLock, Recovery recovery, MetricRegistry metrics)
+    private Journal(JournalSettings settings, CheckpointFile checkpointFile, FileChannel lockChannel, FileLock directoryLock, Recovery recovery,
+            SegmentAllocator allocator, MetricRegistry metrics)
     {
         this.settings = settings;
+        this.allocator = allocator;
         this.checkpointFile = checkpointFile;
         this.lockChannel = lockChannel;
         this.directoryLock = directoryLock;
@@ -146,7 +151,15 @@ public final class Journal
         try {
             CheckpointFile checkpointFile = new CheckpointFile(directory);
             Recovery recovery = Recovery.run(directory, checkpointFile.readOrCreate());
-            Journal journal = new Journal(settings, checkpointFile, lockChannel, lock, recovery, metrics);
+            SegmentAllocator allocator = new SegmentAllocator(directory, settings.segmentBytes());
+            Journal journal;
+            try {
+                journal = new Journal(settings, checkpointFile, lockChannel, lock, recovery, allocator, metrics);
+            }
+            catch (RuntimeException e) {
+                allocator.close();
+                throw e;
+            }
             journal.writer.start();
             return journal;
         }
@@ -312,6 +325,7 @@ public final class Journal
         if (activeChannel != null) {
             activeChannel.close();
         }
+        allocator.close();
         directoryLock.release();
         lockChannel.close();
     }
@@ -421,7 +435,7 @@ public final class Journal
                 PendingAppend append = group.get(index);
                 int size = SegmentFormat.framedSize(append.payload.length);
                 if (activeChannel == null || (activeFileSize + size > settings.segmentBytes() && activeFileSize > SegmentFormat.HEADER_BYTES)) {
-                    writeAndSync(buffer.flip());
+                    writeAndSync(buffer.flip(), fileSizeBefore);
                     buffer.clear();
                     synced = index;
                     publishDurable(nextPosition - 1, endOffset);
@@ -434,7 +448,7 @@ public final class Journal
                 endOffset += size;
             }
             try (Timer.Context ignored = fsyncs.time()) {
-                writeAndSync(buffer.flip());
+                writeAndSync(buffer.flip(), fileSizeBefore);
             }
             synced = group.size();
             publishDurable(nextPosition - 1, endOffset);
@@ -480,14 +494,16 @@ public final class Journal
         }
     }
 
-    private void writeAndSync(ByteBuffer buffer)
+    /** Writes {@code buffer} into the active segment at {@code offset}, where its records end, and fsyncs. */
+    private void writeAndSync(ByteBuffer buffer, long offset)
             throws IOException
     {
         if (activeChannel == null || !buffer.hasRemaining()) {
             return;
         }
+        long at = offset;
         while (buffer.hasRemaining()) {
-            activeChannel.write(buffer, activeChannel.size());
+            at += activeChannel.write(buffer, at);
         }
         activeChannel.force(false);
     }
@@ -497,8 +513,8 @@ public final class Journal
     {
         if (activeChannel == null && reopenableTail.isPresent()) {
             // Append to the recovered last segment rather than leaving a sliver of one behind.
-            activeChannel = FileChannel.open(reopenableTail.get(), WRITE, READ);
-            activeFileSize = activeChannel.size();
+            activeChannel = FileChannel.open(reopenableTail.get().path(), WRITE, READ);
+            activeFileSize = reopenableTail.get().endOffset();
             reopenableTail = Optional.empty();
             if (activeFileSize < settings.segmentBytes()) {
                 return;
@@ -508,13 +524,7 @@ public final class Journal
             activeChannel.close();
         }
         Path path = settings.directory().resolve(SegmentFormat.fileName(basePosition));
-        activeChannel = FileChannel.open(path, CREATE_NEW, WRITE, READ);
-        ByteBuffer header = SegmentFormat.header();
-        while (header.hasRemaining()) {
-            activeChannel.write(header);
-        }
-        activeChannel.force(true);
-        CheckpointFile.syncDirectory(settings.directory());
+        activeChannel = allocator.create(path);
         activeFileSize = SegmentFormat.HEADER_BYTES;
         segments.put(basePosition, new Segment(basePosition, path, startOffset));
     }
@@ -538,6 +548,9 @@ public final class Journal
      */
     record Segment(long basePosition, Path path, long startOffset) {}
 
+    /** The recovered last segment, whose records end at {@code endOffset} in its file. */
+    private record Tail(Path path, long endOffset) {}
+
     private record PendingAppend(byte[] payload, CompletableFuture<Long> result) {}
 
     /** The state found on disk at open, after truncating torn tails and deleting confirmed segments. */
@@ -549,6 +562,7 @@ public final class Journal
         private long endOffset;
         private long acknowledgedEndOffset;
         private long tailEndPosition = -1;
+        private long tailEndOffset;
 
         private Recovery(Checkpoint checkpoint)
         {
@@ -617,7 +631,7 @@ public final class Journal
                     acknowledgedEndOffset = endOffset;
                 }
                 long size = channel.size();
-                if (offset < size) {
+                if (offset < size && !SegmentFormat.onlyZerosFrom(channel, offset)) {
                     log.warn("Journal segment {}: truncating {} bytes after position {} (torn or corrupt tail)", file, size - offset, position - 1);
                     channel.truncate(offset);
                     channel.force(true);
@@ -625,16 +639,17 @@ public final class Journal
                 segments.put(basePosition, new Segment(basePosition, file, segmentStart));
                 nextPosition = position;
                 tailEndPosition = position;
+                tailEndOffset = offset;
             }
         }
 
         /** The last segment, when the writer's next record continues it. */
-        Optional<Path> reopenableTail()
+        Optional<Tail> reopenableTail()
         {
             if (segments.isEmpty() || tailEndPosition != nextPosition) {
                 return Optional.empty();
             }
-            return Optional.of(segments.lastEntry().getValue().path());
+            return Optional.of(new Tail(segments.lastEntry().getValue().path(), tailEndOffset));
         }
     }
 }

@@ -1,6 +1,7 @@
 package io.deliveryledger.journal;
 
 import com.codahale.metrics.MetricRegistry;
+import io.deliveryledger.journal.io.SegmentFormat;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -26,6 +27,8 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 final class JournalTest
 {
+    private static final long SEGMENT_BYTES = 64 << 10;
+
     @TempDir
     Path directory;
 
@@ -89,21 +92,59 @@ final class JournalTest
     }
 
     @Test
+    void segmentsAreWrittenWholeInAdvanceAndAppendedToWhereTheirRecordsEnd()
+            throws Exception
+    {
+        try (Journal journal = open(SEGMENT_BYTES, 16 << 20, Duration.ZERO)) {
+            awaitSpare();
+            appendAll(journal, 0, 3);
+        }
+        Path segment = onlySegment();
+        assertThat(Files.size(segment)).as("the segment's size from its first record").isEqualTo(SEGMENT_BYTES);
+        // Reopened, the zeros after the records are no torn tail, and the next records go where the records end.
+        try (Journal journal = open(SEGMENT_BYTES, 16 << 20, Duration.ZERO); JournalReader reader = journal.openReader()) {
+            assertThat(Files.size(segment)).isEqualTo(SEGMENT_BYTES);
+            appendAll(journal, 3, 5);
+            assertThat(readAll(reader, 5)).extracting(record -> text(record.payload())).containsExactlyElementsOf(range(0, 5).stream().map(JournalTest::record).toList());
+        }
+        assertThat(segments()).containsExactly(segment);
+        try (Journal journal = open(SEGMENT_BYTES, 16 << 20, Duration.ZERO); JournalReader reader = journal.openReader()) {
+            assertThat(readAll(reader, 5)).extracting(JournalRecord::position).containsExactlyElementsOf(range(0, 5));
+            assertThat(journal.append(payload(5)).get()).isEqualTo(5);
+        }
+    }
+
+    @Test
+    void aSpareLeftBehindIsNotTrusted()
+            throws Exception
+    {
+        Files.write(directory.resolve(SegmentAllocator.SPARE_FILE), "not a segment".getBytes(StandardCharsets.UTF_8));
+        try (Journal journal = open(SEGMENT_BYTES, 16 << 20, Duration.ZERO)) {
+            awaitSpare();
+            appendAll(journal, 0, 3);
+        }
+        try (Journal journal = open(SEGMENT_BYTES, 16 << 20, Duration.ZERO); JournalReader reader = journal.openReader()) {
+            assertThat(readAll(reader, 3)).extracting(JournalRecord::position).containsExactlyElementsOf(range(0, 3));
+        }
+    }
+
+    @Test
     void corruptedTailIsTruncatedAtTheLastGoodRecord()
             throws Exception
     {
-        try (Journal journal = open(1 << 20, 16 << 20, Duration.ZERO)) {
+        try (Journal journal = open(SEGMENT_BYTES, 16 << 20, Duration.ZERO)) {
+            awaitSpare();
             appendAll(journal, 0, 5);
         }
         Path segment = onlySegment();
         long size = Files.size(segment);
         // Flip one payload byte of the last record: its checksum no longer matches.
         try (FileChannel channel = FileChannel.open(segment, WRITE)) {
-            channel.write(ByteBuffer.wrap(new byte[] {'X'}), size - 2);
+            channel.write(ByteBuffer.wrap(new byte[] {'X'}), recordsEnd(5) - 2);
         }
-        try (Journal journal = open(1 << 20, 16 << 20, Duration.ZERO); JournalReader reader = journal.openReader()) {
+        try (Journal journal = open(SEGMENT_BYTES, 16 << 20, Duration.ZERO); JournalReader reader = journal.openReader()) {
             assertThat(readAll(reader, 4)).extracting(record -> text(record.payload())).containsExactly(record(0), record(1), record(2), record(3));
-            assertThat(Files.size(segment)).isLessThan(size);
+            assertThat(Files.size(segment)).isEqualTo(recordsEnd(4)).isLessThan(size);
             assertThat(journal.append(payload(99)).get()).isEqualTo(4);
             assertThat(readAll(reader, 1)).extracting(record -> text(record.payload())).containsExactly(record(99));
         }
@@ -113,15 +154,16 @@ final class JournalTest
     void tornWriteIsTruncated()
             throws Exception
     {
-        try (Journal journal = open(1 << 20, 16 << 20, Duration.ZERO)) {
+        try (Journal journal = open(SEGMENT_BYTES, 16 << 20, Duration.ZERO)) {
+            awaitSpare();
             appendAll(journal, 0, 3);
         }
         Path segment = onlySegment();
         try (FileChannel channel = FileChannel.open(segment, WRITE)) {
-            // Half of a fourth record: a crash in the middle of a write.
-            channel.write(ByteBuffer.wrap(new byte[] {0, 0, 0, 100, 1, 2, 3}), Files.size(segment));
+            // Half of a fourth record where the records end, zeros after it: a crash in the middle of a write.
+            channel.write(ByteBuffer.wrap(new byte[] {0, 0, 0, 100, 1, 2, 3}), recordsEnd(3));
         }
-        try (Journal journal = open(1 << 20, 16 << 20, Duration.ZERO); JournalReader reader = journal.openReader()) {
+        try (Journal journal = open(SEGMENT_BYTES, 16 << 20, Duration.ZERO); JournalReader reader = journal.openReader()) {
             assertThat(journal.lag()).isEqualTo(3);
             assertThat(journal.append(payload(3)).get()).isEqualTo(3);
             assertThat(readAll(reader, 4)).extracting(JournalRecord::position).containsExactly(0L, 1L, 2L, 3L);
@@ -187,6 +229,28 @@ final class JournalTest
             assertThatThrownBy(() -> open(1 << 20, 16 << 20, Duration.ZERO))
                     .isInstanceOf(IOException.class);
         }
+    }
+
+    /** Waits until the journal's next segment is prepared, so that the segment the next append starts is written whole. */
+    private void awaitSpare()
+            throws Exception
+    {
+        Path spare = directory.resolve(SegmentAllocator.SPARE_FILE);
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!(Files.exists(spare) && Files.size(spare) == SEGMENT_BYTES)) {
+            assertThat(System.nanoTime()).as("the spare segment is prepared within 10 s").isLessThan(deadline);
+            Thread.sleep(5);
+        }
+    }
+
+    /** Where the records of payloads 0 to count - 1 end in their segment. */
+    private static long recordsEnd(int count)
+    {
+        long end = SegmentFormat.HEADER_BYTES;
+        for (int i = 0; i < count; i++) {
+            end += SegmentFormat.framedSize(payload(i).length);
+        }
+        return end;
     }
 
     private Journal open(long segmentBytes, long maxBytes, Duration window)

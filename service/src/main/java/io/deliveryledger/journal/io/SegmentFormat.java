@@ -17,7 +17,9 @@ import java.util.zip.CRC32C;
  * </pre>
  *
  * Positions inside a segment start at the segment's base position (its file name) and go up by one,
- * so recovery can tell a stale or torn record from a good one without any index.
+ * so recovery can tell a stale or torn record from a good one without any index. A segment written whole
+ * in advance holds zeros after its last record, up to its size; a record of zeros is no record (its
+ * checksum cannot match: CRC32C of zeros is not zero).
  */
 public final class SegmentFormat
 {
@@ -104,6 +106,26 @@ public final class SegmentFormat
             return Optional.empty();
         }
         return Optional.of(bytes);
+    }
+
+    /** Whether every byte from {@code offset} to the end of the file is zero: the unwritten rest of a segment. */
+    public static boolean onlyZerosFrom(FileChannel channel, long offset)
+            throws IOException
+    {
+        ByteBuffer buffer = ByteBuffer.allocate(1 << 16);
+        for (long at = offset; ; ) {
+            buffer.clear();
+            int read = channel.read(buffer, at);
+            if (read < 0) {
+                return true;
+            }
+            for (int index = 0; index < read; index++) {
+                if (buffer.get(index) != 0) {
+                    return false;
+                }
+            }
+            at += read;
+        }
     }
 
     private static int checksum(long position, byte[] payload)
