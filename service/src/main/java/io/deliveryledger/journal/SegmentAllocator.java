@@ -30,7 +30,8 @@ import static java.util.Objects.requireNonNull;
  * ignores, renamed to {@link #SPARE_FILE} once complete, and renamed into place when the writer starts a
  * segment. The writer then overwrites blocks the file already has, and the fsync of each group of records
  * flushes those records alone; appending to a growing file also makes every fsync commit the file's new
- * size and blocks, about half again of its CPU (bench/README, "What limits it"). The writer never waits
+ * size and blocks: half again of its CPU, and under load about twice its time (bench/journal-fsync,
+ * bench/README "What limits it"). The writer never waits
  * for a spare: when none is ready (just after start, or segments filling faster than spares are written),
  * the segment is created empty and grows, as every segment did before.
  */
