@@ -95,10 +95,7 @@ final class JournalTest
     void segmentsAreWrittenWholeInAdvanceAndAppendedToWhereTheirRecordsEnd()
             throws Exception
     {
-        try (Journal journal = open(SEGMENT_BYTES, 16 << 20, Duration.ZERO)) {
-            awaitSpare();
-            appendAll(journal, 0, 3);
-        }
+        appendToASegmentWrittenWhole(3);
         Path segment = onlySegment();
         assertThat(Files.size(segment)).as("the segment's size from its first record").isEqualTo(SEGMENT_BYTES);
         // Reopened, the zeros after the records are no torn tail, and the next records go where the records end.
@@ -119,10 +116,7 @@ final class JournalTest
             throws Exception
     {
         Files.write(directory.resolve(SegmentAllocator.SPARE_FILE), "not a segment".getBytes(StandardCharsets.UTF_8));
-        try (Journal journal = open(SEGMENT_BYTES, 16 << 20, Duration.ZERO)) {
-            awaitSpare();
-            appendAll(journal, 0, 3);
-        }
+        appendToASegmentWrittenWhole(3);
         try (Journal journal = open(SEGMENT_BYTES, 16 << 20, Duration.ZERO); JournalReader reader = journal.openReader()) {
             assertThat(readAll(reader, 3)).extracting(JournalRecord::position).containsExactlyElementsOf(range(0, 3));
         }
@@ -132,10 +126,7 @@ final class JournalTest
     void corruptedTailIsTruncatedAtTheLastGoodRecord()
             throws Exception
     {
-        try (Journal journal = open(SEGMENT_BYTES, 16 << 20, Duration.ZERO)) {
-            awaitSpare();
-            appendAll(journal, 0, 5);
-        }
+        appendToASegmentWrittenWhole(5);
         Path segment = onlySegment();
         long size = Files.size(segment);
         // Flip one payload byte of the last record: its checksum no longer matches.
@@ -154,10 +145,7 @@ final class JournalTest
     void tornWriteIsTruncated()
             throws Exception
     {
-        try (Journal journal = open(SEGMENT_BYTES, 16 << 20, Duration.ZERO)) {
-            awaitSpare();
-            appendAll(journal, 0, 3);
-        }
+        appendToASegmentWrittenWhole(3);
         Path segment = onlySegment();
         try (FileChannel channel = FileChannel.open(segment, WRITE)) {
             // Half of a fourth record where the records end, zeros after it: a crash in the middle of a write.
@@ -228,6 +216,16 @@ final class JournalTest
         try (Journal ignored = open(1 << 20, 16 << 20, Duration.ZERO)) {
             assertThatThrownBy(() -> open(1 << 20, 16 << 20, Duration.ZERO))
                     .isInstanceOf(IOException.class);
+        }
+    }
+
+    /** Appends payloads 0 to count - 1 into a new journal's first segment, once that segment can be written whole, and closes it. */
+    private void appendToASegmentWrittenWhole(int count)
+            throws Exception
+    {
+        try (Journal journal = open(SEGMENT_BYTES, 16 << 20, Duration.ZERO)) {
+            awaitSpare();
+            appendAll(journal, 0, count);
         }
     }
 
