@@ -501,10 +501,7 @@ public final class Journal
         if (activeChannel == null || !buffer.hasRemaining()) {
             return;
         }
-        long at = offset;
-        while (buffer.hasRemaining()) {
-            at += activeChannel.write(buffer, at);
-        }
+        SegmentFormat.writeFully(activeChannel, buffer, offset);
         activeChannel.force(false);
     }
 

@@ -85,7 +85,7 @@ final class SegmentAllocator
         }
         else {
             channel = FileChannel.open(path, CREATE_NEW, WRITE, READ);
-            writeFully(channel, SegmentFormat.header(), 0);
+            SegmentFormat.writeFully(channel, SegmentFormat.header(), 0);
             channel.force(true);
         }
         CheckpointFile.syncDirectory(directory);
@@ -129,27 +129,18 @@ final class SegmentAllocator
             throws IOException
     {
         try (FileChannel channel = FileChannel.open(file, CREATE, TRUNCATE_EXISTING, WRITE)) {
-            writeFully(channel, SegmentFormat.header(), 0);
+            SegmentFormat.writeFully(channel, SegmentFormat.header(), 0);
             ByteBuffer zeros = ByteBuffer.allocateDirect(ZEROS_BYTES);
             for (long offset = SegmentFormat.HEADER_BYTES; offset < segmentBytes; ) {
                 zeros.clear().limit((int) Math.min(ZEROS_BYTES, segmentBytes - offset));
                 long next = offset + zeros.remaining();
-                writeFully(channel, zeros, offset);
+                SegmentFormat.writeFully(channel, zeros, offset);
                 if (next / FORCE_EVERY_BYTES != offset / FORCE_EVERY_BYTES) {
                     channel.force(false);
                 }
                 offset = next;
             }
             channel.force(true);
-        }
-    }
-
-    private static void writeFully(FileChannel channel, ByteBuffer buffer, long offset)
-            throws IOException
-    {
-        long at = offset;
-        while (buffer.hasRemaining()) {
-            at += channel.write(buffer, at);
         }
     }
 }

@@ -136,6 +136,16 @@ public final class SegmentFormat
         return (int) crc.getValue();
     }
 
+    /** Writes all of {@code buffer} at {@code offset}: a channel may write less than asked in one call. */
+    public static void writeFully(FileChannel channel, ByteBuffer buffer, long offset)
+            throws IOException
+    {
+        long at = offset;
+        while (buffer.hasRemaining()) {
+            at += channel.write(buffer, at);
+        }
+    }
+
     private static int readFully(FileChannel channel, ByteBuffer buffer, long offset)
             throws IOException
     {
