@@ -150,14 +150,24 @@ public final class ClickHouseFactory
     /** ClickHouse's own client, for queries whose results are streamed in ClickHouse's output formats. */
     public Client buildClient()
     {
+        return clientBuilder().build();
+    }
+
+    /** The same with at most {@code maxConnections} connections, each for one request at a time. */
+    public Client buildClient(int maxConnections)
+    {
+        return clientBuilder().setMaxConnections(maxConnections).build();
+    }
+
+    private Client.Builder clientBuilder()
+    {
         return new Client.Builder()
                 .addEndpoint(url)
                 .setUsername(user)
                 .setPassword(password)
                 .setDefaultDatabase(database)
                 .compressServerResponse(compress)
-                .compressClientRequest(compress)
-                .build();
+                .compressClientRequest(compress);
     }
 
     public SchemaMigrator buildMigrator()

@@ -3,6 +3,7 @@ package io.deliveryledger.app;
 import com.clickhouse.client.api.Client;
 import io.deliveryledger.analytics.ClickHouseQueries;
 import io.deliveryledger.analytics.DeliveryStatistics;
+import io.deliveryledger.api.ApiRequestLimit;
 import io.deliveryledger.api.ErrorClosesConnectionFilter;
 import io.deliveryledger.api.InvalidParameterExceptionMapper;
 import io.deliveryledger.api.MessageResource;
@@ -129,14 +130,24 @@ public final class DeliveryLedgerApplication
                 environment.metrics(),
                 configuration.getTwilio().isStoreInboundBody());
         WebhookRequestReader requestReader = new WebhookRequestReader(configuration.getTwilio().publicBaseUrl());
+        // The API's reads wait on ClickHouse: a bounded number at once, on connections of their own, so that
+        // however many arrive, webhooks keep their threads and the batch writer its connections.
+        ApiFactory api = configuration.getApi();
+        ApiRequestLimit apiRequestLimit = api.buildRequestLimit(environment.getApplicationContext().getContextPath(), environment.getObjectMapper());
+        environment.metrics().registerGauge("api.requests.queued", apiRequestLimit::queued);
+        environment.metrics().registerGauge("api.requests.refused", apiRequestLimit::refused);
+        Client queryClient = clickhouse.buildClient(api.maxConcurrentRequests());
+        environment.lifecycle().manage(new AutoCloseableManager(queryClient));
         // In front of Dropwizard's handlers, once it has built them and set the application's context
-        // path: the webhook paths never reach gzip, request metrics, the servlet layer or Jersey.
+        // path: the webhook paths never reach the API's limit, gzip, request metrics, the servlet layer or Jersey.
         environment.lifecycle().addEventListener(new LifeCycle.Listener()
         {
             @Override
             public void lifeCycleStarting(LifeCycle server)
             {
-                new WebhookHandler(requestReader, intake, environment.getApplicationContext().getContextPath()).insertInto((Server) server);
+                WebhookHandler webhooks = new WebhookHandler(requestReader, intake, environment.getApplicationContext().getContextPath());
+                webhooks.insertInto((Server) server);
+                apiRequestLimit.insertBehind(webhooks);
             }
         });
 
@@ -164,10 +175,10 @@ public final class DeliveryLedgerApplication
         // The read model follows status_events, whoever wrote to it; the statistics below read it.
         ReadModelFactory readModel = configuration.getReadModel();
         readModel.schedule(readModel.buildApplier(clickhouseClient, migrator, environment.getObjectMapper(), environment.metrics(), clock), environment, clock);
-        ClickHouseQueries queries = new ClickHouseQueries(clickhouseClient, environment.getObjectMapper());
+        ClickHouseQueries queries = new ClickHouseQueries(queryClient, environment.getObjectMapper());
         DeliveryStatistics statistics = new DeliveryStatistics(queries, environment.getObjectMapper(), reconcile.lookback(), clock);
         // The filter applies to every Jersey resource: everything under /api, whatever its annotations.
-        environment.jersey().register(configuration.getApi().buildAuthFilter());
+        environment.jersey().register(api.buildAuthFilter());
         environment.jersey().register(new ErrorClosesConnectionFilter());
         environment.jersey().register(new InvalidParameterExceptionMapper());
         environment.jersey().register(new StatsResource(statistics, clock));

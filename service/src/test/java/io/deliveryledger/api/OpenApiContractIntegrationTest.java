@@ -35,6 +35,8 @@ import java.time.temporal.ChronoUnit;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.Stream;
 
@@ -42,6 +44,7 @@ import static io.deliveryledger.testing.TestingLedger.API_TOKEN;
 import static io.deliveryledger.testing.TestingLedger.FIRST_ACCOUNT;
 import static io.deliveryledger.testing.TestingLedger.FIRST_TOKEN;
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 /**
  * Every operation of the committed OpenAPI document, called on the running service with its successes and
@@ -80,7 +83,10 @@ final class OpenApiContractIntegrationTest
         // A small journal, so that registrations fill it quickly once ClickHouse is stopped.
         ledger = new TestingLedger(ENGINE.engine(), directory.resolve("journal"),
                 ConfigOverride.config("journal.segmentSize", "16KiB"),
-                ConfigOverride.config("journal.maxSize", "64KiB")).start();
+                ConfigOverride.config("journal.maxSize", "64KiB"),
+                // One read at a time and one waiting, so that a ClickHouse that hangs shows the 503s of the limit.
+                ConfigOverride.config("api.maxConcurrentRequests", "1"),
+                ConfigOverride.config("api.maxQueuedRequests", "1")).start();
         undelivered = StatusCallbacks.messageSid();
         assertThat(exchange("POST", "/api/v1/messages", Optional.of(BEARER), Optional.of("application/json"), Optional.of(message("message-undelivered.json", undelivered).toString())).status())
                 .isEqualTo(200);
@@ -230,6 +236,31 @@ final class OpenApiContractIntegrationTest
 
     @Test
     @Order(3)
+    void readsBeyondTheLimitAreRefusedAsDocumented()
+            throws Exception
+    {
+        ENGINE.engine().pause();
+        List<CompletableFuture<HttpResponse<String>>> held;
+        try {
+            // One read runs and hangs, one waits: the queue (api.maxQueuedRequests: 1) is full.
+            held = List.of(hangingRead(), hangingRead());
+            await().atMost(Duration.ofSeconds(30)).until(() -> queuedReads() == 1);
+            for (String path : Stream.concat(STATISTICS.stream(), Stream.of("/api/v1/messages/" + delivered, "/api/v1/reports/delivery?format=csv&" + range)).toList()) {
+                Exchange refused = exchange("GET", path, Optional.of(BEARER));
+                assertThat(refused.status()).as(path).isEqualTo(503);
+                assertThat(refused.headers().firstValue("Retry-After")).as(path).hasValue("1");
+            }
+        }
+        finally {
+            ENGINE.engine().resume();
+        }
+        for (CompletableFuture<HttpResponse<String>> read : held) {
+            assertThat(read.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        }
+    }
+
+    @Test
+    @Order(4)
     void withoutClickHouseStatisticsFailAndAFullJournalRefusesRegistrations()
             throws Exception
     {
@@ -260,12 +291,25 @@ final class OpenApiContractIntegrationTest
     }
 
     @Test
-    @Order(4)
+    @Order(5)
     void everyDocumentedOperationAndResponseWasMet()
     {
         Set<String> metOperations = CONTRACT.metResponses().stream().map(response -> response.substring(0, response.lastIndexOf(' '))).collect(Collectors.toSet());
         assertThat(metOperations).as("operations called").containsExactlyInAnyOrderElementsOf(CONTRACT.operations());
         assertThat(CONTRACT.metResponses()).as("responses met").containsExactlyInAnyOrderElementsOf(CONTRACT.documentedResponses());
+    }
+
+    private static CompletableFuture<HttpResponse<String>> hangingRead()
+    {
+        return HTTP.sendAsync(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ledger.port() + "/api/v1/stats/summary")).header("Authorization", BEARER).build(),
+                HttpResponse.BodyHandlers.ofString());
+    }
+
+    private static long queuedReads()
+            throws Exception
+    {
+        HttpResponse<String> metrics = HTTP.send(HttpRequest.newBuilder(URI.create(ledger.adminUrl() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        return MAPPER.readTree(metrics.body()).path("gauges").path("api.requests.queued").path("value").asLong();
     }
 
     private static Exchange register(String body)

@@ -113,6 +113,41 @@ public final class TestingClickHouseEngine
         process = null;
     }
 
+    /**
+     * Freezes the engine where it stands (SIGSTOP), as a server that hangs: the kernel still accepts
+     * connections and requests, and nothing answers them until {@link #resume()}.
+     */
+    public synchronized void pause()
+    {
+        signal("STOP");
+    }
+
+    /** Lets a {@linkplain #pause() frozen} engine go on (SIGCONT), answering what arrived meanwhile. */
+    public synchronized void resume()
+    {
+        signal("CONT");
+    }
+
+    private void signal(String name)
+    {
+        if (!isRunning()) {
+            throw new IllegalStateException("The local ClickHouse engine is not running");
+        }
+        try {
+            Process kill = new ProcessBuilder("kill", "-" + name, String.valueOf(process.pid())).inheritIO().start();
+            if (kill.waitFor() != 0) {
+                throw new IllegalStateException("kill -%s %d failed".formatted(name, process.pid()));
+            }
+        }
+        catch (IOException e) {
+            throw new UncheckedIOException("Cannot run kill -" + name, e);
+        }
+        catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("Interrupted while signalling the local ClickHouse engine", e);
+        }
+    }
+
     public synchronized boolean isRunning()
     {
         return process != null && process.isAlive();

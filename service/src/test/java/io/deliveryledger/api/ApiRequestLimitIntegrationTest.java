@@ -1,0 +1,195 @@
+package io.deliveryledger.api;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.deliveryledger.testing.StatusCallbacks;
+import io.deliveryledger.testing.TestingClickHouseEngine;
+import io.deliveryledger.testing.TestingLedger;
+import io.deliveryledger.testing.WebhookClient;
+import io.dropwizard.testing.ConfigOverride;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+
+import static io.deliveryledger.testing.TestingLedger.API_TOKEN;
+import static io.deliveryledger.testing.TestingLedger.FIRST_ACCOUNT;
+import static io.deliveryledger.testing.TestingLedger.FIRST_TOKEN;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+/**
+ * The API's reads wait on ClickHouse and webhooks do not: however many reads arrive while ClickHouse
+ * hangs (the engine frozen with SIGSTOP), Twilio's callbacks are still acknowledged, the reads beyond
+ * {@code api.maxConcurrentRequests} wait without a thread, and those beyond the queue or its time are
+ * answered 503 with Retry-After.
+ */
+final class ApiRequestLimitIntegrationTest
+{
+    private static final ObjectMapper MAPPER = new ObjectMapper();
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    @TempDir
+    Path directory;
+
+    private TestingClickHouseEngine engine;
+    private TestingLedger ledger;
+
+    @BeforeEach
+    void startEngine()
+    {
+        engine = new TestingClickHouseEngine(directory.resolve("clickhouse"));
+        engine.start();
+    }
+
+    @AfterEach
+    void stopAll()
+    {
+        if (engine.isRunning()) {
+            engine.resume();
+        }
+        if (ledger != null) {
+            ledger.close();
+        }
+        engine.close();
+    }
+
+    @Test
+    void webhooksAreAcknowledgedWhileReadsPileUpOnAClickHouseThatHangs()
+            throws Exception
+    {
+        // Fewer threads than reads: without the limit, the reads would hold every one of them.
+        ledger = new TestingLedger(engine, directory.resolve("journal"),
+                ConfigOverride.config("server.maxThreads", "32"),
+                ConfigOverride.config("api.maxConcurrentRequests", "2"),
+                ConfigOverride.config("api.maxQueueTime", "0s")).start();
+        WebhookClient client = ledger.client();
+        String stored = send(client);
+        ledger.awaitStored(stored);
+
+        engine.pause();
+        List<CompletableFuture<HttpResponse<String>>> reads = IntStream.range(0, 100).mapToObj(index -> read("/api/v1/messages/" + stored)).toList();
+        await().atMost(Duration.ofSeconds(30)).until(() -> metric("api.requests.queued") == 98);
+        List<String> acknowledged = new ArrayList<>();
+        for (int callback = 0; callback < 20; callback++) {
+            acknowledged.add(send(client));
+        }
+        assertThat(reads).as("reads answered while ClickHouse hangs").noneMatch(CompletableFuture::isDone);
+
+        engine.resume();
+        for (CompletableFuture<HttpResponse<String>> read : reads) {
+            HttpResponse<String> response = read.get(60, TimeUnit.SECONDS);
+            assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+            assertThat(MAPPER.readTree(response.body()).path("messageSid").asText()).isEqualTo(stored);
+        }
+        ledger.awaitStored(acknowledged.get(acknowledged.size() - 1));
+        assertThat(ledger.count("SELECT uniqExact(message_sid) FROM status_events WHERE message_sid IN (<sids>)", Map.of("sids", acknowledged))).isEqualTo(20);
+        assertThat(metric("api.requests.refused")).isZero();
+    }
+
+    @Test
+    void readsBeyondTheQueueAreAnswered503AtOnce()
+            throws Exception
+    {
+        ledger = new TestingLedger(engine, directory.resolve("journal"),
+                ConfigOverride.config("api.maxConcurrentRequests", "2"),
+                ConfigOverride.config("api.maxQueuedRequests", "8"),
+                ConfigOverride.config("api.maxQueueTime", "0s")).start();
+        String stored = send(ledger.client());
+        ledger.awaitStored(stored);
+
+        engine.pause();
+        List<CompletableFuture<HttpResponse<String>>> reads = IntStream.range(0, 30).mapToObj(index -> read("/api/v1/messages/" + stored)).toList();
+        // 2 run (and hang), 8 wait, 20 are refused.
+        await().atMost(Duration.ofSeconds(30)).until(() -> reads.stream().filter(CompletableFuture::isDone).count() == 20);
+        for (CompletableFuture<HttpResponse<String>> read : reads.stream().filter(CompletableFuture::isDone).toList()) {
+            assertRefused(read.join(), "Too many API requests: 2 running and 8 waiting; try again later");
+        }
+        assertThat(metric("api.requests.queued")).isEqualTo(8);
+        assertThat(metric("api.requests.refused")).isEqualTo(20);
+
+        engine.resume();
+        List<Integer> statuses = new ArrayList<>();
+        for (CompletableFuture<HttpResponse<String>> read : reads) {
+            statuses.add(read.get(60, TimeUnit.SECONDS).statusCode());
+        }
+        assertThat(statuses).filteredOn(status -> status == 200).hasSize(10);
+        assertThat(statuses).filteredOn(status -> status == 503).hasSize(20);
+    }
+
+    @Test
+    void aReadWaitingLongerThanTheQueueTimeIsAnswered503()
+            throws Exception
+    {
+        ledger = new TestingLedger(engine, directory.resolve("journal"),
+                ConfigOverride.config("api.maxConcurrentRequests", "1"),
+                ConfigOverride.config("api.maxQueueTime", "1s")).start();
+        String stored = send(ledger.client());
+        ledger.awaitStored(stored);
+
+        engine.pause();
+        CompletableFuture<HttpResponse<String>> running = read("/api/v1/messages/" + stored);
+        await().atMost(Duration.ofSeconds(10)).until(() -> metric("api.requests.queued") == 0 && !running.isDone());
+        CompletableFuture<HttpResponse<String>> waiting = read("/api/v1/stats/summary");
+        HttpResponse<String> expired = waiting.get(30, TimeUnit.SECONDS);
+        assertRefused(expired, "The API request waited 1000 ms for one of the 1 running to finish; try again later");
+        assertThat(running).as("the read that got ClickHouse's hung connection").isNotDone();
+        // The OpenAPI document reads nothing from ClickHouse, so it never waits.
+        assertThat(read(OpenApiServlet.PATH).get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+
+        engine.resume();
+        assertThat(running.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
+        assertThat(metric("api.requests.refused")).isEqualTo(1);
+    }
+
+    private static void assertRefused(HttpResponse<String> response, String message)
+            throws Exception
+    {
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(503);
+        assertThat(response.headers().firstValue("Retry-After")).hasValue("1");
+        assertThat(response.headers().firstValue("Content-Type")).hasValueSatisfying(type -> assertThat(type).startsWith("application/json"));
+        JsonNode body = MAPPER.readTree(response.body());
+        assertThat(body.path("code").asInt()).isEqualTo(503);
+        assertThat(body.path("message").asText()).isEqualTo(message);
+    }
+
+    private CompletableFuture<HttpResponse<String>> read(String path)
+    {
+        HttpRequest request = HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + ledger.port() + path))
+                .header("Authorization", "Bearer " + API_TOKEN)
+                .timeout(Duration.ofSeconds(120))
+                .build();
+        return HTTP.sendAsync(request, HttpResponse.BodyHandlers.ofString());
+    }
+
+    private long metric(String name)
+            throws Exception
+    {
+        HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(ledger.adminUrl() + "/metrics")).build(), HttpResponse.BodyHandlers.ofString());
+        return MAPPER.readTree(response.body()).path("gauges").path(name).path("value").asLong();
+    }
+
+    /** A signed callback of a new message, which must be acknowledged within WebhookClient's 20 s. */
+    private static String send(WebhookClient client)
+            throws Exception
+    {
+        String sid = StatusCallbacks.messageSid();
+        HttpResponse<String> response = client.post("/twilio/status", StatusCallbacks.callback(FIRST_ACCOUNT, sid, "delivered"), FIRST_TOKEN, Optional.empty());
+        assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
+        return sid;
+    }
+}
