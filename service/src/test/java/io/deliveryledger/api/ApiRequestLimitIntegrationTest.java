@@ -3,13 +3,13 @@ package io.deliveryledger.api;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.deliveryledger.testing.StatusCallbacks;
-import io.deliveryledger.testing.TestingClickHouseEngine;
+import io.deliveryledger.testing.TestingEngineExtension;
 import io.deliveryledger.testing.TestingLedger;
 import io.deliveryledger.testing.WebhookClient;
 import io.dropwizard.testing.ConfigOverride;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.net.URI;
@@ -43,29 +43,22 @@ final class ApiRequestLimitIntegrationTest
     private static final ObjectMapper MAPPER = new ObjectMapper();
     private static final HttpClient HTTP = HttpClient.newHttpClient();
 
+    @RegisterExtension
+    static final TestingEngineExtension ENGINE = new TestingEngineExtension();
+
     @TempDir
     Path directory;
 
-    private TestingClickHouseEngine engine;
     private TestingLedger ledger;
 
-    @BeforeEach
-    void startEngine()
-    {
-        engine = new TestingClickHouseEngine(directory.resolve("clickhouse"));
-        engine.start();
-    }
-
     @AfterEach
-    void stopAll()
+    void stopLedger()
     {
-        if (engine.isRunning()) {
-            engine.resume();
-        }
+        // The next test needs the engine running, whatever this one left; SIGCONT does nothing to one that runs.
+        ENGINE.engine().resume();
         if (ledger != null) {
             ledger.close();
         }
-        engine.close();
     }
 
     @Test
@@ -73,16 +66,13 @@ final class ApiRequestLimitIntegrationTest
             throws Exception
     {
         // Fewer threads than reads: without the limit, the reads would hold every one of them.
-        ledger = new TestingLedger(engine, directory.resolve("journal"),
+        String stored = startWithOneMessage(
                 ConfigOverride.config("server.maxThreads", "32"),
                 ConfigOverride.config("api.maxConcurrentRequests", "2"),
-                ConfigOverride.config("api.maxQueueTime", "0s")).start();
+                ConfigOverride.config("api.maxQueueTime", "0s"));
         WebhookClient client = ledger.client();
-        String stored = send(client);
-        ledger.awaitStored(stored);
 
-        engine.pause();
-        List<CompletableFuture<HttpResponse<String>>> reads = IntStream.range(0, 100).mapToObj(index -> read("/api/v1/messages/" + stored)).toList();
+        List<CompletableFuture<HttpResponse<String>>> reads = readsWhileClickHouseHangs(100, "/api/v1/messages/" + stored);
         await().atMost(Duration.ofSeconds(30)).until(() -> metric("api.requests.queued") == 98);
         List<String> acknowledged = new ArrayList<>();
         for (int callback = 0; callback < 20; callback++) {
@@ -90,7 +80,7 @@ final class ApiRequestLimitIntegrationTest
         }
         assertThat(reads).as("reads answered while ClickHouse hangs").noneMatch(CompletableFuture::isDone);
 
-        engine.resume();
+        ENGINE.engine().resume();
         for (CompletableFuture<HttpResponse<String>> read : reads) {
             HttpResponse<String> response = read.get(60, TimeUnit.SECONDS);
             assertThat(response.statusCode()).as(response.body()).isEqualTo(200);
@@ -105,15 +95,12 @@ final class ApiRequestLimitIntegrationTest
     void readsBeyondTheQueueAreAnswered503AtOnce()
             throws Exception
     {
-        ledger = new TestingLedger(engine, directory.resolve("journal"),
+        String stored = startWithOneMessage(
                 ConfigOverride.config("api.maxConcurrentRequests", "2"),
                 ConfigOverride.config("api.maxQueuedRequests", "8"),
-                ConfigOverride.config("api.maxQueueTime", "0s")).start();
-        String stored = send(ledger.client());
-        ledger.awaitStored(stored);
+                ConfigOverride.config("api.maxQueueTime", "0s"));
 
-        engine.pause();
-        List<CompletableFuture<HttpResponse<String>>> reads = IntStream.range(0, 30).mapToObj(index -> read("/api/v1/messages/" + stored)).toList();
+        List<CompletableFuture<HttpResponse<String>>> reads = readsWhileClickHouseHangs(30, "/api/v1/messages/" + stored);
         // 2 run (and hang), 8 wait, 20 are refused.
         await().atMost(Duration.ofSeconds(30)).until(() -> reads.stream().filter(CompletableFuture::isDone).count() == 20);
         for (CompletableFuture<HttpResponse<String>> read : reads.stream().filter(CompletableFuture::isDone).toList()) {
@@ -122,7 +109,7 @@ final class ApiRequestLimitIntegrationTest
         assertThat(metric("api.requests.queued")).isEqualTo(8);
         assertThat(metric("api.requests.refused")).isEqualTo(20);
 
-        engine.resume();
+        ENGINE.engine().resume();
         List<Integer> statuses = new ArrayList<>();
         for (CompletableFuture<HttpResponse<String>> read : reads) {
             statuses.add(read.get(60, TimeUnit.SECONDS).statusCode());
@@ -135,13 +122,11 @@ final class ApiRequestLimitIntegrationTest
     void aReadWaitingLongerThanTheQueueTimeIsAnswered503()
             throws Exception
     {
-        ledger = new TestingLedger(engine, directory.resolve("journal"),
+        String stored = startWithOneMessage(
                 ConfigOverride.config("api.maxConcurrentRequests", "1"),
-                ConfigOverride.config("api.maxQueueTime", "1s")).start();
-        String stored = send(ledger.client());
-        ledger.awaitStored(stored);
+                ConfigOverride.config("api.maxQueueTime", "1s"));
 
-        engine.pause();
+        ENGINE.engine().pause();
         CompletableFuture<HttpResponse<String>> running = read("/api/v1/messages/" + stored);
         await().atMost(Duration.ofSeconds(10)).until(() -> metric("api.requests.queued") == 0 && !running.isDone());
         CompletableFuture<HttpResponse<String>> waiting = read("/api/v1/stats/summary");
@@ -151,9 +136,19 @@ final class ApiRequestLimitIntegrationTest
         // The OpenAPI document reads nothing from ClickHouse, so it never waits.
         assertThat(read(OpenApiServlet.PATH).get(10, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
 
-        engine.resume();
+        ENGINE.engine().resume();
         assertThat(running.get(60, TimeUnit.SECONDS).statusCode()).isEqualTo(200);
         assertThat(metric("api.requests.refused")).isEqualTo(1);
+    }
+
+    /** Starts the service with these settings and stores one message in it, so that the schema is in place. */
+    private String startWithOneMessage(ConfigOverride... overrides)
+            throws Exception
+    {
+        ledger = new TestingLedger(ENGINE.engine(), directory.resolve("journal"), overrides).start();
+        String stored = send(ledger.client());
+        ledger.awaitStored(stored);
+        return stored;
     }
 
     private static void assertRefused(HttpResponse<String> response, String message)
@@ -165,6 +160,13 @@ final class ApiRequestLimitIntegrationTest
         JsonNode body = MAPPER.readTree(response.body());
         assertThat(body.path("code").asInt()).isEqualTo(503);
         assertThat(body.path("message").asText()).isEqualTo(message);
+    }
+
+    /** Freezes the engine, then sends {@code count} reads of {@code path} at once. */
+    private List<CompletableFuture<HttpResponse<String>>> readsWhileClickHouseHangs(int count, String path)
+    {
+        ENGINE.engine().pause();
+        return IntStream.range(0, count).mapToObj(index -> read(path)).toList();
     }
 
     private CompletableFuture<HttpResponse<String>> read(String path)
