@@ -98,4 +98,11 @@ open_loop_phase() {
     sent_to_service=$((sent_to_service + $(open_loop_answered "$result")))
     drain="$(wait_for_clickhouse)"
     open_loop_record service-freshness "$drain" "$result"
+    # The service's own measure of the same, for every event and without polling: receipt to ClickHouse's
+    # confirmation of its insert. Dropwizard's recent samples: mostly this measurement's events.
+    metrics | python3 -c '
+import json, sys
+timer = json.load(sys.stdin)["timers"]["sink.receipt-to-stored"]
+print("open_loop_receipt_to_stored\t" + "\t".join(f"{timer[key] * 1000:.0f}" for key in ("p50", "p99", "max")))
+' >>"$open_loop_facts" || fail "cannot read sink.receipt-to-stored from /metrics"
 }

@@ -206,6 +206,12 @@ def render_open_loop(facts):
                    f"| {int(fresh['fresh_polls']):,} (~{int(fresh['fresh_polls']) / float(fresh['duration_s']):,.0f}/s) "
                    f"| {poll_errors} |")
         out.append("")
+        if "open_loop_receipt_to_stored" in facts:
+            p50, p99, worst = (float(value) for value in facts["open_loop_receipt_to_stored"].split("\t"))
+            out.append(f"The service's own measure, without polling (`sink.receipt-to-stored`: every event, from its receipt, before its "
+                       f"fsync and acknowledgement, to ClickHouse confirming its insert; Dropwizard's recent samples, mostly this "
+                       f"measurement's): p50 {milliseconds(p50)}, p99 {milliseconds(p99)}, max {milliseconds(worst)}.")
+            out.append("")
         out.append(f"Freshness: 1 in {fresh['sample_every']} acknowledged callbacks, polled with `GET /api/v1/messages/{{sid}}` every "
                    f"{fresh['poll_interval_ms']} ms, or every 1/40 of the sample's age once that is longer (one poll per sample at a time, "
                    "on connections of their own), until it answers 200; the time is until that answer arrived, so it is at most one poll "

@@ -2,6 +2,7 @@ package io.deliveryledger.sink;
 
 import com.clickhouse.client.api.Client;
 import com.codahale.metrics.MetricRegistry;
+import com.codahale.metrics.Snapshot;
 import com.google.i18n.phonenumbers.PhoneNumberUtil;
 import io.deliveryledger.app.ClickHouseFactory;
 import io.deliveryledger.analytics.AddressClassifier;
@@ -247,6 +248,26 @@ final class BatchWriterTest
         }
     }
 
+    @Test
+    void timesEveryEventFromItsReceiptToItsInsert()
+            throws Exception
+    {
+        ClickHouseFactory clickhouse = TestingLedger.clickhouseSettings(ENGINE.engine(), "freshness");
+        LedgerRecordCodec codec = new LedgerRecordCodec();
+        MetricRegistry metrics = new MetricRegistry();
+        Duration late = Duration.ofMinutes(10);
+        try (Journal journal = openJournal(directory.resolve("journal"))) {
+            // Received ten minutes ago (a journal replayed after an outage), and just now.
+            journal.append(codec.encode(event(ACCOUNT, StatusCallbacks.messageSid(), Map.of(), Instant.now().minus(late)))).get();
+            journal.append(codec.encode(event(StatusCallbacks.messageSid()))).get();
+            drain(journal, new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), client(clickhouse), POLICY, "test-host", Clock.systemUTC(), metrics));
+        }
+        Snapshot times = metrics.timer("sink.receipt-to-stored").getSnapshot();
+        assertThat(metrics.timer("sink.receipt-to-stored").getCount()).isEqualTo(2);
+        assertThat(Duration.ofNanos(times.getMax())).isBetween(late, late.plusMinutes(1));
+        assertThat(Duration.ofNanos(times.getMin())).isLessThan(Duration.ofMinutes(1));
+    }
+
     private static Journal openJournal(Path directory)
             throws IOException
     {
@@ -273,7 +294,12 @@ final class BatchWriterTest
 
     private static StatusEvent event(String account, String sid, Map<String, String> tags)
     {
-        ParsedWebhook parsed = new WebhookParser().parseStatusCallback(StatusCallbacks.callback(account, sid, "delivered"), tags, Instant.now(), Optional.empty());
+        return event(account, sid, tags, Instant.now());
+    }
+
+    private static StatusEvent event(String account, String sid, Map<String, String> tags, Instant receivedAt)
+    {
+        ParsedWebhook parsed = new WebhookParser().parseStatusCallback(StatusCallbacks.callback(account, sid, "delivered"), tags, receivedAt, Optional.empty());
         return ((ParsedWebhook.Accepted) parsed).event();
     }
 
