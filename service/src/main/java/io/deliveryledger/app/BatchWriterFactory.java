@@ -13,7 +13,8 @@ import java.util.concurrent.TimeUnit;
 
 /**
  * Batch limits in the spirit of ClickHouse's advice (thousands of rows per insert, about one insert a
- * second under load): a batch goes when it has {@code maxRows} rows, {@code maxBytes}, or is {@code maxAge} old.
+ * second under load): a batch goes when it has {@code maxRows} rows or {@code maxBytes}, or {@code maxAge}
+ * after the previous one went, with what arrived meanwhile.
  */
 public final class BatchWriterFactory
 {

@@ -7,7 +7,8 @@ import static java.util.Objects.requireNonNull;
 /**
  * When a batch is sent (whichever limit is reached first) and how failed inserts back off.
  *
- * @param maxAge how long the first record of a batch waits for others; bounds the delay to ClickHouse
+ * @param maxAge the time between the starts of two batches at least, unless a batch is full: at most one insert
+ * per {@code maxAge}, and no record waits longer than that for its batch; bounds the delay to ClickHouse
  * @param duplicateWindow how far back before a batch's events the writer looks for copies already stored
  * @param requestTimeout how long the duplicate lookup or the insert of the events may wait for ClickHouse's
  * answer before it fails and is tried again

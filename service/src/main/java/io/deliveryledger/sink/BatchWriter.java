@@ -75,6 +75,8 @@ public final class BatchWriter
     private volatile Optional<Instant> lastInsertAt = Optional.empty();
     private volatile Optional<String> lastFailure = Optional.empty();
     private volatile int consecutiveFailures;
+    /** When the last batch stopped gathering ({@link System#nanoTime()}): the next one goes {@code maxAge} later. */
+    private long lastBatchAt;
 
     /**
      * @param host names this machine in the deduplication tokens beside the journal's id: a journal
@@ -92,6 +94,8 @@ public final class BatchWriter
         this.clock = requireNonNull(clock, "clock is null");
         this.inFlight = new InFlightBatchFile(journal.directory());
         this.origin = origin(journal.id(), requireNonNull(host, "host is null"));
+        // The first batch goes as soon as there is something to send.
+        this.lastBatchAt = System.nanoTime() - policy.maxAge().toNanos();
         this.batchRows = metrics.histogram("sink.batch-rows");
         this.insertLatency = metrics.timer("sink.insert-latency");
         this.receiptToStored = metrics.timer("sink.receipt-to-stored");
@@ -235,16 +239,22 @@ public final class BatchWriter
         return Optional.of(decode(records));
     }
 
+    /**
+     * The records that arrived since the last batch went, once {@code maxAge} has passed since then (or
+     * a limit of rows or bytes is reached): at most one insert per {@code maxAge}, as ClickHouse asks,
+     * and no record waits longer than that for its batch. Records that waited during the last insert
+     * go as soon as they are read, when that insert took longer; the age is not counted from the read.
+     */
     private Optional<Batch> nextBatch(JournalReader reader)
             throws IOException, InterruptedException
     {
         List<JournalRecord> records = new ArrayList<>();
         long bytes = 0;
-        long firstReadAt = 0;
+        long deadline = lastBatchAt + policy.maxAge().toNanos();
         while (running && records.size() < policy.maxRows() && bytes < policy.maxBytes()) {
             Duration wait = records.isEmpty()
                     ? Duration.ofMillis(200)
-                    : policy.maxAge().minusNanos(System.nanoTime() - firstReadAt);
+                    : Duration.ofNanos(deadline - System.nanoTime());
             if (!records.isEmpty() && (wait.isNegative() || wait.isZero())) {
                 break;
             }
@@ -255,15 +265,13 @@ public final class BatchWriter
                 }
                 continue;
             }
-            if (records.isEmpty()) {
-                firstReadAt = System.nanoTime();
-            }
             records.addAll(read);
             bytes += read.stream().mapToLong(record -> record.payload().length).sum();
         }
         if (records.isEmpty()) {
             return Optional.empty();
         }
+        lastBatchAt = System.nanoTime();
         return Optional.of(decode(records));
     }
 

@@ -268,6 +268,41 @@ final class BatchWriterTest
         assertThat(Duration.ofNanos(times.getMin())).isLessThan(Duration.ofMinutes(1));
     }
 
+    @Test
+    void aBatchGoesMaxAgeAfterThePreviousOneWithWhatArrivedMeanwhile()
+            throws Exception
+    {
+        Duration maxAge = Duration.ofSeconds(4);
+        BatchPolicy policy = new BatchPolicy(1000, 1 << 20, maxAge, Duration.ofMillis(50), Duration.ofMillis(200), Duration.ofHours(1), Duration.ofMinutes(2));
+        ClickHouseFactory clickhouse = TestingLedger.clickhouseSettings(ENGINE.engine(), "pacing");
+        LedgerRecordCodec codec = new LedgerRecordCodec();
+        MetricRegistry metrics = new MetricRegistry();
+        try (Journal journal = openJournal(directory.resolve("journal"))) {
+            BatchWriter writer = new BatchWriter(journal, codec, clickhouse.buildMigrator(), clickhouse.buildInsertHandles(), client(clickhouse), policy, "test-host", Clock.systemUTC(), metrics);
+            writer.start();
+            try {
+                // The schema and a first batch, then longer than maxAge without any.
+                journal.append(codec.encode(event(StatusCallbacks.messageSid()))).get();
+                await().atMost(Duration.ofSeconds(60)).until(() -> journal.lag() == 0);
+                Thread.sleep(maxAge.plusMillis(500).toMillis());
+
+                // Nothing went for maxAge: a record goes at once, not maxAge after it was read.
+                journal.append(codec.encode(event(StatusCallbacks.messageSid()))).get();
+                await().atMost(maxAge.dividedBy(2)).until(() -> journal.lag() == 0);
+                // One just went: the next waits for maxAge after it, gathering what arrives meanwhile.
+                journal.append(codec.encode(event(StatusCallbacks.messageSid()))).get();
+                journal.append(codec.encode(event(StatusCallbacks.messageSid()))).get();
+                await().during(maxAge.dividedBy(2)).atMost(maxAge).until(() -> journal.lag() == 2);
+                await().atMost(maxAge.multipliedBy(3)).until(() -> journal.lag() == 0);
+            }
+            finally {
+                writer.stop();
+            }
+        }
+        assertThat(metrics.histogram("sink.batch-rows").getCount()).as("batches").isEqualTo(3);
+        assertThat(metrics.histogram("sink.batch-rows").getSnapshot().getMax()).isEqualTo(2);
+    }
+
     private static Journal openJournal(Path directory)
             throws IOException
     {
