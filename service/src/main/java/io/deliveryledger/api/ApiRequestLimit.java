@@ -65,6 +65,12 @@ public final class ApiRequestLimit
         front.setHandler(this);
     }
 
+    /** Reads that reached the limit so far, whatever became of them. */
+    public long received()
+    {
+        return getTotalRequestCount();
+    }
+
     /** Reads waiting for one of the running ones to finish. */
     public int queued()
     {

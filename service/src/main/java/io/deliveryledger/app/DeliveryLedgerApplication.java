@@ -133,9 +133,6 @@ public final class DeliveryLedgerApplication
         // The API's reads wait on ClickHouse: a bounded number at once, on connections of their own, so that
         // however many arrive, webhooks keep their threads and the batch writer its connections.
         ApiFactory api = configuration.getApi();
-        ApiRequestLimit apiRequestLimit = api.buildRequestLimit(environment.getApplicationContext().getContextPath(), environment.getObjectMapper());
-        environment.metrics().registerGauge("api.requests.queued", apiRequestLimit::queued);
-        environment.metrics().registerGauge("api.requests.refused", apiRequestLimit::refused);
         Client queryClient = clickhouse.buildClient(api.maxConcurrentRequests());
         environment.lifecycle().manage(new AutoCloseableManager(queryClient));
         // In front of Dropwizard's handlers, once it has built them and set the application's context
@@ -145,9 +142,14 @@ public final class DeliveryLedgerApplication
             @Override
             public void lifeCycleStarting(LifeCycle server)
             {
-                WebhookHandler webhooks = new WebhookHandler(requestReader, intake, environment.getApplicationContext().getContextPath());
+                String contextPath = environment.getApplicationContext().getContextPath();
+                WebhookHandler webhooks = new WebhookHandler(requestReader, intake, contextPath);
                 webhooks.insertInto((Server) server);
+                ApiRequestLimit apiRequestLimit = api.buildRequestLimit(contextPath, environment.getObjectMapper());
                 apiRequestLimit.insertBehind(webhooks);
+                environment.metrics().registerGauge("api.requests.received", apiRequestLimit::received);
+                environment.metrics().registerGauge("api.requests.queued", apiRequestLimit::queued);
+                environment.metrics().registerGauge("api.requests.refused", apiRequestLimit::refused);
             }
         });
 
