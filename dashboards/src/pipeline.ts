@@ -126,5 +126,9 @@ export function pipelineDashboard(): dashboard.DashboardBuilder {
             promQuery(PROMQL.rejectedPerMinute, '400 {{reason}}', 'A'),
             promQuery(PROMQL.forbiddenPerMinute, '403 {{reason}}', 'B'),
             promQuery(PROMQL.unavailablePerMinute, '503 {{reason}}', 'C'),
-        ], {x: 0, y: 56, w: 24, h: 8}));
+        ], {x: 0, y: 56, w: 24, h: 8}))
+        .withPanel(prometheusTimeSeriesPanel(SERVICE_PANELS.delay, 'Time from a callback\'s receipt to ClickHouse confirming its insert, the slowest instance: about batchWriter.maxAge plus an insert while ClickHouse keeps up; it grows while inserts fail, and callbacks kept in the journal through an outage count their whole wait.', 's', [
+            promQuery(PROMQL.receiptToStoredP50, 'p50', 'A'),
+            promQuery(PROMQL.receiptToStoredP99, 'p99', 'B'),
+        ], {x: 0, y: 64, w: 24, h: 8}));
 }

@@ -49,6 +49,12 @@ export const PROMQL = {
     /** Record bytes in the journals that ClickHouse has not confirmed (the backlog an outage builds). */
     journalBacklogBytes: 'sum(journal_unconfirmed_bytes)',
     journalBacklogRecords: 'sum(journal_lag)',
+    /**
+     * Seconds from a callback's receipt to ClickHouse confirming its insert (sink.receipt-to-stored,
+     * each instance's recent samples): how far message lookups are behind Twilio; the slowest instance.
+     */
+    receiptToStoredP50: 'max(sink_receipt_to_stored{quantile="0.5"})',
+    receiptToStoredP99: 'max(sink_receipt_to_stored{quantile="0.99"})',
     /** Failed insert attempts into ClickHouse per minute (each retried with backoff). */
     insertFailuresPerMinute: 'sum(rate(sink_insert_failures_total[$__rate_interval])) * 60',
     insertFailuresLast5m: 'sum(increase(sink_insert_failures_total[5m])) or vector(0)',

@@ -17,6 +17,7 @@ export const SERVICE_PANELS = {
     insertFailures: 'ClickHouse insert failures',
     refused: 'Refused callbacks by reason',
     instances: 'Instances scraped',
+    delay: 'Delay to ClickHouse',
 };
 
 interface ServiceRuleDefinition extends RuleBasics {
