@@ -126,8 +126,7 @@ final class ApiRequestLimitIntegrationTest
                 ConfigOverride.config("api.maxConcurrentRequests", "1"),
                 ConfigOverride.config("api.maxQueueTime", "1s"));
 
-        ENGINE.engine().pause();
-        CompletableFuture<HttpResponse<String>> running = read("/api/v1/messages/" + stored);
+        CompletableFuture<HttpResponse<String>> running = readsWhileClickHouseHangs(1, "/api/v1/messages/" + stored).get(0);
         // The first read holds the one place before the next arrives.
         await().atMost(Duration.ofSeconds(10)).until(() -> metric("api.requests.received") == 1);
         CompletableFuture<HttpResponse<String>> waiting = read("/api/v1/stats/summary");
