@@ -25,16 +25,6 @@ open_loop_visible_within=60
 # Its own heap, sized once, so that the generator's collections stay short and rare; a pause of the
 # generator delays the callbacks behind it and counts as their latency (its send lag is reported).
 open_loop_jvm_options=(-Duser.timezone=UTC -XX:+UseParallelGC -Xms2g -Xmx2g)
-# The generator stands in for Twilio, which sends from other machines: at a higher scheduling priority
-# than the servers (nice -5, where allowed: root), so that with the cores busy it still sends on time
-# and its own lateness counts less against them. Both servers are measured through it alike.
-if nice -n -5 true 2>/dev/null; then
-    open_loop_priority=(nice -n -5)
-    open_loop_priority_text="nice -5, above the servers"
-else
-    open_loop_priority=()
-    open_loop_priority_text="the servers' priority (nice -5 not allowed to this user)"
-fi
 open_loop_facts="$work_dir/open-loop-facts.tsv"
 
 # Half the median accepted/s of the service's closed-loop runs (results.tsv), rounded down to 100/s.
@@ -56,7 +46,7 @@ open_loop_generate() {
     local label="$1" url="$2" file="$3" rate="$4"
     shift 4
     log "open loop: $label, $rate callbacks/s for ${open_loop_seconds}s (after ${open_loop_warmup}s unrecorded)"
-    "${open_loop_priority[@]}" java "${open_loop_jvm_options[@]}" -cp "$work_dir/open-loop.jar" io.deliveryledger.bench.OpenLoopLoad \
+    java "${open_loop_jvm_options[@]}" -cp "$work_dir/open-loop.jar" io.deliveryledger.bench.OpenLoopLoad \
         --url "$url" --requests "$file" --rate "$rate" --duration "$open_loop_seconds" --warmup "$open_loop_warmup" \
         --label "$label" --histogram-output "$work_dir/open-loop-$label.hgrm" "$@" \
         >"$work_dir/open-loop-$label.txt" 2>"$work_dir/open-loop-$label.log" \
@@ -88,7 +78,7 @@ open_loop_phase() {
     sign "$((half_rate * (open_loop_warmup + open_loop_seconds)))" "$work_dir/open-loop-half.tsv"
     [[ "$intake_only" == true ]] || sign "$((open_loop_freshness_rate * (open_loop_warmup + open_loop_seconds)))" "$work_dir/open-loop-freshness.tsv"
     : >"$open_loop_facts"
-    printf 'open_loop_settings\t%s\n' "half rate $half_rate/s (the closed-loop median halved, rounded down to 100/s); freshness at $open_loop_freshness_rate/s, 1 in $open_loop_sample_every acknowledged callbacks polled every $open_loop_poll_ms ms (every 1/40 of its age once longer), never visible after $open_loop_visible_within s; ${open_loop_seconds} s recorded after ${open_loop_warmup} s unrecorded, climbing to the rate in three steps; generator JVM ${open_loop_jvm_options[*]}, at $open_loop_priority_text" >>"$open_loop_facts"
+    printf 'open_loop_settings\t%s\n' "half rate $half_rate/s (the closed-loop median halved, rounded down to 100/s); freshness at $open_loop_freshness_rate/s, 1 in $open_loop_sample_every acknowledged callbacks polled every $open_loop_poll_ms ms (every 1/40 of its age once longer), never visible after $open_loop_visible_within s; ${open_loop_seconds} s recorded after ${open_loop_warmup} s unrecorded, climbing to the rate in three steps; generator JVM ${open_loop_jvm_options[*]}" >>"$open_loop_facts"
 
     result="$(open_loop_generate service-half "$service_url" "$work_dir/open-loop-half.tsv" "$half_rate")"
     sent_to_service=$((sent_to_service + $(open_loop_answered "$result")))
